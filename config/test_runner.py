@@ -1,0 +1,30 @@
+"""`python manage.py test` runs the same pytest suite as `make test`."""
+
+
+class PytestTestRunner:
+    """A Django test runner that hands its arguments to pytest."""
+
+    def __init__(self, verbosity=1, failfast=False, keepdb=False, **kwargs):
+        self.verbosity = verbosity
+        self.failfast = failfast
+        self.keepdb = keepdb
+
+    @classmethod
+    def add_arguments(cls, parser):
+        parser.add_argument("--keepdb", action="store_true", help="Keep the test database between runs.")
+
+    def run_tests(self, test_labels, **kwargs) -> int:
+        """Run pytest on the labels (paths or node ids); return the number of failures."""
+        import pytest
+
+        argv = []
+        if self.verbosity == 0:
+            argv.append("--quiet")
+        elif self.verbosity >= 2:
+            argv.append("--verbose")
+        if self.failfast:
+            argv.append("--exitfirst")
+        if self.keepdb:
+            argv.append("--reuse-db")
+        argv.extend(test_labels)
+        return pytest.main(argv)

@@ -1,0 +1,16 @@
+"""URL map. The API, webhook, dashboard and health paths answer with and without a trailing slash."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path, re_path
+from django.views.generic import RedirectView
+
+from tickets.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    re_path(r"^healthz/?$", healthz, name="healthz"),
+]
