@@ -1,0 +1,140 @@
+"""Django admin for tickets: admins and analysts work there, support cannot get in."""
+
+import pytest
+from django.urls import reverse
+
+from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:tickets_ticket_changelist")
+
+
+@pytest.mark.parametrize("persona", ["admin_client", "analyst_client"])
+def test_staff_see_the_changelist_with_filters_and_search(request, persona):
+    client = request.getfixturevalue(persona)
+    TicketFactory(title="VPN flapping in Leeds", assigned_to="Dana")
+    TicketFactory(title="Invoice twice")
+    response = client.get(CHANGELIST, {"q": "VPN"})
+    assert response.status_code == 200
+    assert b"VPN flapping in Leeds" in response.content
+    assert b"Invoice twice" not in response.content
+    filtered = client.get(CHANGELIST, {"assigned_to": "__none__", "status__exact": "open"})
+    assert b"Invoice twice" in filtered.content
+    assert b"VPN flapping" not in filtered.content
+    drilled = client.get(CHANGELIST, {"created_at__year": Ticket.objects.first().created_at.year})
+    assert drilled.status_code == 200
+
+
+@pytest.mark.parametrize("persona", ["admin_client", "analyst_client"])
+def test_staff_edit_a_ticket_and_the_trail_names_them(request, persona):
+    client = request.getfixturevalue(persona)
+    ticket = TicketFactory(title="Printer jam")
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert b"Audit trail" in page.content
+    response = client.post(
+        url,
+        {
+            "title": "Printer jam on 3rd floor", "description": "", "status": "open",
+            "priority": "medium", "assigned_to": "Dana", "external_id": "",
+            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.title, ticket.assigned_to) == ("Printer jam on 3rd floor", "Dana")
+    event = TicketEvent.objects.filter(ticket_id=ticket.pk).last()
+    assert (event.source, event.actor_type, event.actor_name) == (
+        "admin",
+        "user",
+        response.wsgi_request.user.username,
+    )
+
+
+def test_the_admin_form_shows_the_business_rule_error_and_writes_nothing(admin_client):
+    ticket = TicketFactory(title="Reset MFA", priority="medium")
+    events_before = TicketEvent.objects.count()
+    response = admin_client.post(
+        reverse("admin:tickets_ticket_change", args=[ticket.pk]),
+        {
+            "title": "Reset MFA", "description": "", "status": "in_progress", "priority": "low",
+            "assigned_to": "SupportBot", "external_id": "",
+            "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+        },
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert b"cannot be in progress unless it is assigned" in response.content
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.priority) == ("open", "medium")
+    assert TicketEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("persona", ["admin_client", "analyst_client"])
+def test_bulk_close_and_reassign(request, persona):
+    client = request.getfixturevalue(persona)
+    tickets = [TicketFactory(priority="medium") for _ in range(3)]
+    ids = [str(t.pk) for t in tickets[:2]]
+    response = client.post(
+        CHANGELIST, {"action": "close_selected", "_selected_action": ids, "assigned_to": ""}
+    )
+    assert response.status_code == 302
+    assert sorted(Ticket.objects.filter(status="closed").values_list("id", flat=True)) == sorted(
+        int(i) for i in ids
+    )
+    closing = TicketEvent.objects.filter(ticket_id=tickets[0].pk, kind="updated").last()
+    assert closing.changes == {"status": ["open", "closed"]} and closing.source == "admin"
+    client.post(
+        CHANGELIST,
+        {"action": "reassign_selected", "_selected_action": [tickets[2].pk], "assigned_to": "Dana"},
+    )
+    tickets[2].refresh_from_db()
+    assert tickets[2].assigned_to == "Dana"
+
+
+def test_a_bulk_action_that_would_break_the_rule_changes_nothing(admin_client):
+    ok = TicketFactory(priority="medium", status="in_progress", assigned_to="Dana")
+    bad = TicketFactory(priority="low", status="in_progress", assigned_to="Eve")
+    response = admin_client.post(
+        CHANGELIST,
+        {"action": "reassign_selected", "_selected_action": [ok.pk, bad.pk], "assigned_to": "SupportBot"},
+        follow=True,
+    )
+    assert b"Nothing changed" in response.content
+    assert set(Ticket.objects.values_list("assigned_to", flat=True)) == {"Dana", "Eve"}
+
+
+def test_only_admins_delete(admin_client, analyst_client):
+    ticket = TicketFactory()
+    url = reverse("admin:tickets_ticket_delete", args=[ticket.pk])
+    assert analyst_client.get(url).status_code == 403
+
+
+def test_support_and_anonymous_are_kept_out(client, support_client):
+    assert support_client.get(CHANGELIST).status_code == 302
+    client.logout()
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_audit_trail_is_read_only_in_admin(admin_client):
+    ticket = TicketFactory()
+    event = TicketEvent.objects.get(ticket_id=ticket.pk)
+    change = admin_client.post(
+        reverse("admin:tickets_ticketevent_change", args=[event.pk]), {"kind": "deleted"}
+    )
+    assert change.status_code == 403
+    assert admin_client.get(reverse("admin:tickets_ticketevent_add")).status_code == 403
+    assert admin_client.get(reverse("admin:tickets_ticketevent_changelist")).status_code == 200
+    event.refresh_from_db()
+    assert event.kind == "created"
+
+
+def test_the_changelist_does_not_count_the_whole_table(admin_client, django_assert_max_num_queries):
+    for _ in range(3):
+        TicketFactory()
+    with django_assert_max_num_queries(12):
+        response = admin_client.get(CHANGELIST)
+    assert response.status_code == 200

@@ -1,0 +1,118 @@
+"""Every save path leaves an audit trail with the right actor, source, and old/new values."""
+
+import pytest
+
+from tickets.audit import Actor, acting_as, canonical_json, chain_hash, hash_time
+from tickets.bulk import bulk_create_tickets, bulk_update_tickets
+from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def events_of(ticket):
+    return list(TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id"))
+
+
+def test_a_shell_create_is_recorded_as_the_system():
+    ticket = Ticket.objects.create(title="Disk full", priority="medium")
+    (event,) = events_of(ticket)
+    assert (event.kind, event.actor_type, event.actor_name, event.source) == (
+        "created",
+        "system",
+        "system",
+        "system",
+    )
+    assert event.changes["title"] == [None, "Disk full"]
+    assert event.changes["priority"] == [None, "medium"]
+    assert event.created_at == ticket.created_at
+
+
+def test_an_update_records_only_what_changed_with_old_and_new(admin_user):
+    ticket = TicketFactory(title="Disk full", assigned_to="")
+    with acting_as(Actor.for_user(admin_user), source="api"):
+        ticket.title = "Disk full on db-1"
+        ticket.assigned_to = "Dana"
+        ticket.save()
+    event = events_of(ticket)[-1]
+    assert event.kind == "updated"
+    assert event.changes == {"title": ["Disk full", "Disk full on db-1"], "assigned_to": ["", "Dana"]}
+    assert (event.actor_type, event.actor_id, event.actor_name, event.source) == (
+        "user", admin_user.pk, "alice", "api",
+    )  # fmt: skip
+
+
+def test_a_save_without_changes_writes_no_event():
+    ticket = TicketFactory()
+    before = len(events_of(ticket))
+    ticket.save()
+    assert len(events_of(ticket)) == before
+
+
+def test_rule_changes_are_recorded_with_the_rule_as_actor():
+    ticket = Ticket.objects.create(title="Site down", priority="high", assigned_to="Dana")
+    created, by_rule = events_of(ticket)
+    assert created.changes["assigned_to"] == [None, "Dana"]
+    assert (by_rule.actor_type, by_rule.source) == ("rule", "rule")
+    assert by_rule.actor_name == "High priority → Senior Analyst"
+    assert by_rule.changes == {"assigned_to": ["Dana", "Senior Analyst"], "status": ["open", "in_progress"]}
+    assert created.save_id == by_rule.save_id
+
+
+def test_deleting_keeps_the_trail_and_records_the_deletion(admin_user):
+    ticket = TicketFactory(title="Old")
+    ticket_id = ticket.pk
+    with acting_as(Actor.for_user(admin_user), source="admin"):
+        ticket.delete()
+    events = list(TicketEvent.objects.filter(ticket_id=ticket_id).order_by("id"))
+    assert events[-1].kind == "deleted"
+    assert events[-1].changes["title"] == ["Old", None]
+    assert events[-1].actor_name == "alice"
+    assert not Ticket.objects.filter(pk=ticket_id).exists()
+
+
+def test_events_are_hash_chained_per_ticket():
+    ticket = TicketFactory(priority="medium")
+    ticket.priority = "high"
+    ticket.save()
+    events = events_of(ticket)
+    assert len(events) == 3  # created, priority changed, the rule's escalation
+    prev = ""
+    for event in events:
+        assert event.prev_hash == prev
+        expected = chain_hash(
+            prev,
+            ticket_id=ticket.pk,
+            kind=event.kind,
+            actor=Actor(event.actor_type, event.actor_id, event.actor_name),
+            source=event.source,
+            changes_json=canonical_json(event.changes),
+            created_at=hash_time(event.created_at),
+        )
+        assert event.hash == expected
+        prev = event.hash
+
+
+def test_bulk_paths_write_the_same_events_as_single_saves():
+    one = Ticket.objects.create(title="Same", priority="low")
+    with acting_as(Actor("system", None, "system"), source="system"):
+        (two,) = bulk_create_tickets([Ticket(title="Same", priority="low")])
+    first, second = events_of(one), events_of(two)
+    assert [(e.kind, e.actor, e.source, e.changes) for e in first] == [
+        (e.kind, e.actor, e.source, e.changes) for e in second
+    ]
+    bulk_update_tickets([(two, {"status": "closed"}, two.created_at)])
+    assert events_of(two)[-1].changes == {"status": ["open", "closed"]}
+    assert events_of(two)[-1].prev_hash == second[-1].hash
+
+
+def test_a_failure_while_auditing_rolls_back_the_ticket(monkeypatch):
+    from tickets import events
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit storage failed")
+
+    monkeypatch.setattr(events, "build_event_rows", broken)
+    with pytest.raises(RuntimeError):
+        Ticket.objects.create(title="Never stored")
+    assert not Ticket.objects.filter(title="Never stored").exists()
