@@ -1,0 +1,120 @@
+"""Automation rules (data, edited in admin) and their log."""
+
+from django.db import models
+from django.utils import timezone
+
+from automation import engine
+
+
+class Rule(models.Model):
+    """An automation rule: when its trigger and conditions match, its actions set fields."""
+
+    class Trigger(models.TextChoices):
+        CREATE = "create", "On create"
+        UPDATE = "update", "On update"
+        BOTH = "both", "On create and update"
+
+    class Match(models.TextChoices):
+        ALL = "all", "All conditions"
+        ANY = "any", "Any condition"
+
+    name = models.CharField(max_length=100, unique=True)
+    position = models.IntegerField(default=100, help_text="Rules run in ascending position (then by id).")
+    enabled = models.BooleanField(default=True)
+    trigger = models.CharField(max_length=6, choices=Trigger, default=Trigger.BOTH)
+    match = models.CharField(max_length=3, choices=Match, default=Match.ALL)
+    stop_processing = models.BooleanField(
+        default=False, help_text="When this rule fires, no further rule runs in that save."
+    )
+    description = models.TextField(blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "automation_rules"
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def spec(self) -> engine.RuleSpec:
+        """The rule as immutable engine data (uses prefetched conditions and actions)."""
+        return engine.RuleSpec(
+            id=self.pk,
+            name=self.name,
+            position=self.position,
+            trigger=self.trigger,
+            match=self.match,
+            conditions=tuple(c.spec() for c in self.conditions.all()),
+            actions=tuple(a.spec() for a in self.actions.all()),
+            stop_processing=self.stop_processing,
+            enabled=self.enabled,
+        )
+
+
+FIELD_CHOICES = [(name, name) for name in engine.CONDITION_FIELDS]
+ACTION_FIELD_CHOICES = [(name, name) for name in engine.ACTION_FIELDS]
+OPERATOR_CHOICES = [(op, op.replace("_", " ")) for op in engine.OPERATORS]
+
+
+class RuleCondition(models.Model):
+    """One condition of a rule, e.g. `priority changed_to high`."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="conditions")
+    field = models.CharField(max_length=20, choices=FIELD_CHOICES)
+    operator = models.CharField(max_length=15, choices=OPERATOR_CHOICES)
+    value = models.CharField(
+        max_length=200, blank=True, default="", help_text="For in / not in: comma-separated."
+    )
+
+    class Meta:
+        db_table = "automation_rule_conditions"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.get_operator_display()} {self.value}".strip()
+
+    def spec(self) -> engine.Condition:
+        value: str | tuple[str, ...] = self.value
+        if self.operator in engine.LIST_OPERATORS:
+            value = tuple(item.strip() for item in self.value.split(",") if item.strip())
+        return engine.Condition(self.field, self.operator, value)
+
+
+class RuleAction(models.Model):
+    """One action of a rule: set a field to a value."""
+
+    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="actions")
+    field = models.CharField(max_length=20, choices=ACTION_FIELD_CHOICES)
+    value = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        db_table = "automation_rule_actions"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"set {self.field} = {self.value!r}"
+
+    def spec(self) -> engine.Action:
+        return engine.Action(self.field, self.value.strip())
+
+
+class AutomationLog(models.Model):
+    """One firing of a rule on a ticket: append-only.
+
+    Rule and ticket are kept as plain ids plus the rule's name at the time, so
+    the log survives a deleted rule or ticket.
+    """
+
+    rule_id = models.BigIntegerField(db_index=True)
+    rule_name = models.CharField(max_length=100)
+    ticket_id = models.BigIntegerField(db_index=True)
+    save_id = models.UUIDField(help_text="Firings of the same ticket save share this id.")
+    changes = models.JSONField(help_text='{"field": [old, new], ...}')
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "automation_logs"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} on #{self.ticket_id}"

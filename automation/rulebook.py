@@ -1,0 +1,100 @@
+"""The rules as each process holds them, and applying them to ticket saves.
+
+Reading the rules costs three queries, so each process keeps them and reads
+them again only when they change: saving or deleting a rule clears this
+process's copy and bumps a generation number in the shared cache (Redis in
+production), which the other processes compare on each use. With a
+per-process cache (no REDIS_URL) the copy also expires after
+TRIAGE_RULES_CACHE_SECONDS.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.core.cache import cache
+
+from automation import engine
+from tickets import invariants
+from tickets.audit import Actor, AuditEntry
+
+log = logging.getLogger(__name__)
+
+GENERATION_KEY = "automation:rules-generation"
+
+_lock = threading.Lock()
+_cached: dict = {"rules": None, "generation": None, "loaded_at": 0.0}
+
+
+def is_allowed(state: Mapping) -> bool:
+    """The engine's guard: a state that keeps the assignment rule."""
+    return not invariants.breaks_assignment_rule(state)
+
+
+def sample_assignees() -> tuple[str, ...]:
+    """Assignees for the engine's rule check: the configured bots."""
+    return tuple(settings.TRIAGE_BOT_NAMES)
+
+
+def load_rules() -> tuple[engine.RuleSpec, ...]:
+    """Every enabled rule, in order, read from the database."""
+    from automation.models import Rule
+
+    rules = Rule.objects.filter(enabled=True).prefetch_related("conditions", "actions")
+    return tuple(rule.spec() for rule in rules)
+
+
+def current_rules() -> tuple[engine.RuleSpec, ...]:
+    """The enabled rules, from this process's copy while it is fresh."""
+    generation = cache.get(GENERATION_KEY, 0)
+    age = time.monotonic() - _cached["loaded_at"]
+    if (
+        _cached["rules"] is not None
+        and _cached["generation"] == generation
+        and age < settings.TRIAGE_RULES_CACHE_SECONDS
+    ):
+        return _cached["rules"]
+    rules = load_rules()
+    with _lock:
+        _cached.update(rules=rules, generation=generation, loaded_at=time.monotonic())
+    return rules
+
+
+def forget_rules() -> None:
+    """Drop every process's copy of the rules (called when a rule changes)."""
+    with _lock:
+        _cached.update(rules=None, generation=None, loaded_at=0.0)
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:
+        cache.set(GENERATION_KEY, 1, timeout=None)
+
+
+def apply_rules(ticket, write, rules: tuple[engine.RuleSpec, ...] | None = None) -> engine.Outcome:
+    """Run the rules on one ticket save: set the fields and record each firing.
+
+    `write` is the save's TicketWrite; each firing becomes one of its audit
+    entries, with the rule as the actor and `rule` as the source, which is
+    also what the automation log is written from.
+    """
+    rules = current_rules() if rules is None else rules
+    outcome = engine.evaluate(write.stored, ticket.state(), rules, is_allowed=is_allowed)
+    for name, (_, new) in outcome.changes.items():
+        setattr(ticket, name, new)
+    for firing in outcome.firings:
+        actor = Actor.for_rule(firing.rule.id, firing.rule.name)
+        write.entries.append(AuditEntry("updated", actor, "rule", firing.changes))
+    for firing in outcome.blocked:
+        log.warning(
+            "rule %r not applied to ticket %s: it would break the assignment rule",
+            firing.rule.name,
+            ticket.pk or "(new)",
+        )
+    return outcome
+
+
+def rule_entries(write) -> list[AuditEntry]:
+    """The audit entries of `write` that rules made: one per firing."""
+    return [entry for entry in write.entries if entry.source == "rule" and entry.actor.kind == "rule"]

@@ -1,0 +1,124 @@
+"""The rules through the model's save path, the bulk path, the log and the cache."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from automation import rulebook
+from automation.models import AutomationLog, Rule
+from tickets.audit import acting_as
+from tickets.bulk import bulk_create_tickets
+from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+HIGH = "High priority → Senior Analyst"
+LOW = "Low priority → SupportBot"
+
+
+def test_the_data_migration_installed_the_two_seed_rules():
+    rules = list(Rule.objects.order_by("position"))
+    assert [r.name for r in rules] == [HIGH, LOW]
+    assert all(r.enabled and r.trigger == "both" and r.match == "all" for r in rules)
+    high, low = (r.spec() for r in rules)
+    assert [(c.field, c.operator, c.value) for c in high.conditions] == [
+        ("priority", "changed", ""), ("priority", "is", "high"), ("status", "is_not", "closed"),
+    ]  # fmt: skip
+    assert [(a.field, a.value) for a in high.actions] == [
+        ("assigned_to", "Senior Analyst"),
+        ("status", "in_progress"),
+    ]
+    assert [(a.field, a.value) for a in low.actions] == [("assigned_to", "SupportBot")]
+
+
+def test_a_high_ticket_is_stored_escalated_and_logged():
+    ticket = Ticket.objects.create(title="Checkout down", priority="high", assigned_to="Dana")
+    ticket.refresh_from_db()
+    assert (ticket.assigned_to, ticket.status) == ("Senior Analyst", "in_progress")
+    (log,) = AutomationLog.objects.all()
+    assert (log.rule_name, log.ticket_id) == (HIGH, ticket.pk)
+    assert log.changes == {"assigned_to": ["Dana", "Senior Analyst"], "status": ["open", "in_progress"]}
+    assert log.save_id == TicketEvent.objects.get(ticket_id=ticket.pk, actor_type="rule").save_id
+
+
+def test_a_low_ticket_goes_to_supportbot_and_a_medium_one_is_untouched():
+    low = Ticket.objects.create(title="Password reset", priority="low")
+    medium = Ticket.objects.create(title="Question", priority="medium")
+    assert Ticket.objects.get(pk=low.pk).assigned_to == "SupportBot"
+    assert Ticket.objects.get(pk=medium.pk).assigned_to == ""
+    assert list(AutomationLog.objects.values_list("ticket_id", flat=True)) == [low.pk]
+
+
+def test_raising_priority_to_high_later_fires_the_rule():
+    ticket = TicketFactory(priority="medium", assigned_to="Dana")
+    ticket.priority = "high"
+    ticket.save()
+    ticket.refresh_from_db()
+    assert (ticket.assigned_to, ticket.status) == ("Senior Analyst", "in_progress")
+
+
+def test_closing_a_high_ticket_keeps_it_closed():
+    ticket = Ticket.objects.create(title="Checkout down", priority="high")
+    ticket.status = "closed"
+    ticket.save()
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    assert AutomationLog.objects.count() == 1  # only the create
+
+
+def test_a_disabled_rule_does_not_fire_and_the_cache_follows_at_once():
+    Ticket.objects.create(title="first", priority="high")  # loads the rules into this process
+    Rule.objects.filter(name=HIGH).update(enabled=False)  # a raw update: no signal
+    rulebook.forget_rules()
+    ticket = Ticket.objects.create(title="second", priority="high")
+    assert Ticket.objects.get(pk=ticket.pk).status == "open"
+
+
+def test_saving_a_rule_invalidates_the_cache():
+    Ticket.objects.create(title="warm", priority="high")
+    rule = Rule.objects.get(name=HIGH)
+    rule.enabled = False
+    rule.save()  # post_save clears every process's copy
+    assert Ticket.objects.get(pk=Ticket.objects.create(title="x", priority="high").pk).status == "open"
+
+
+def test_rules_are_not_read_on_every_save():
+    Ticket.objects.create(title="warm", priority="medium")
+    with CaptureQueriesContext(connection) as queries:
+        Ticket.objects.create(title="again", priority="high")
+    assert not any("automation_rule" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_bulk_seeded_ticket_equals_one_saved_alone():
+    alone = [Ticket.objects.create(title=f"t{p}", priority=p) for p in ("low", "medium", "high")]
+    with acting_as(rulebook.Actor("system", None, "system"), source="system"):
+        bulk = bulk_create_tickets([Ticket(title=f"t{p}", priority=p) for p in ("low", "medium", "high")])
+    fields = ("title", "description", "status", "priority", "assigned_to", "version")
+    for one, other in zip(alone, bulk, strict=True):
+        a = Ticket.objects.values(*fields).get(pk=one.pk)
+        b = Ticket.objects.values(*fields).get(pk=other.pk)
+        assert a == b
+        log_a = list(AutomationLog.objects.filter(ticket_id=one.pk).values_list("rule_name", "changes"))
+        log_b = list(AutomationLog.objects.filter(ticket_id=other.pk).values_list("rule_name", "changes"))
+        assert log_a == log_b
+
+
+def test_a_history_in_the_bulk_path_runs_the_rules_as_updates():
+    (ticket,) = bulk_create_tickets(
+        [_with_history(Ticket(title="t", priority="medium"), {"priority": "high"})]
+    )
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assigned_to, ticket.version) == ("in_progress", "Senior Analyst", 2)
+    kinds = list(
+        TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id").values_list("kind", "actor_type")
+    )
+    assert kinds == [("created", "system"), ("updated", "system"), ("updated", "rule")]
+
+
+def _with_history(ticket, change):
+    from django.utils import timezone
+
+    ticket.created_at = timezone.now()
+    ticket.history = [(timezone.now(), change)]
+    return ticket
