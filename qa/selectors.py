@@ -1,0 +1,23 @@
+"""Read-only views of stored regression runs, for other apps (the dashboard)."""
+
+from qa.models import RegressionRun
+
+
+def latest_run_summary() -> dict | None:
+    """The latest run as SPEC.md's dashboard shape, or None when nothing ran yet.
+
+    `{"ran_at", "passed", "checks": [{"name", "passed", "violations"}]}`; two queries.
+    """
+    run = RegressionRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
+    if run is None:
+        return None
+    return {
+        "ran_at": run.finished_at.isoformat(),
+        "passed": run.passed,
+        "checks": [
+            {"name": name, "passed": passed, "violations": violations}
+            for name, passed, violations in run.checks.order_by("id").values_list(
+                "name", "passed", "violations"
+            )
+        ],
+    }

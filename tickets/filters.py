@@ -1,0 +1,107 @@
+"""The one definition of "filter tickets", shared by the API and the dashboard.
+
+Query-string names: `status` and `priority` (repeatable, either value),
+`assigned_to` (exact), `unassigned` (`true`/`false`), `created_after` and
+`created_before` (dates, inclusive, counted in TIME_ZONE), `search` (title and
+description) and `ordering`. A bad value is a form error keyed by the
+parameter's name, which the API answers with 400 and the dashboard shows.
+"""
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from tickets.models import Ticket
+
+# Orderings by meaning, not alphabet: low < medium < high, open < in_progress < closed.
+PRIORITY_RANK = Case(
+    *(When(priority=value, then=Value(rank)) for rank, value in enumerate(Ticket.Priority.values)),
+    output_field=IntegerField(),
+)
+STATUS_RANK = Case(
+    *(When(status=value, then=Value(rank)) for rank, value in enumerate(Ticket.Status.values)),
+    output_field=IntegerField(),
+)
+ORDERING_FIELDS = ("created_at", "updated_at", "priority", "status", "id")
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of `day` in the project's TIME_ZONE, as an aware datetime."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
+    )
+
+
+class TicketOrderingFilter(django_filters.OrderingFilter):
+    """`ordering=priority,-created_at`; priority and status sort by meaning; ties by newest id."""
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        ordering = []
+        for param in value:
+            descending = param.startswith("-")
+            name = param.lstrip("-")
+            if name == "priority":
+                queryset = queryset.alias(priority_rank=PRIORITY_RANK)
+                name = "priority_rank"
+            elif name == "status":
+                queryset = queryset.alias(status_rank=STATUS_RANK)
+                name = "status_rank"
+            ordering.append(f"-{name}" if descending else name)
+        if not any(item.lstrip("-") == "id" for item in ordering):
+            ordering.append("-id")
+        return queryset.order_by(*ordering)
+
+
+class TicketFilterForm(forms.Form):
+    """The filter's form: checks that the date range is not upside down."""
+
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("created_after"), data.get("created_before")
+        if after and before and after > before:
+            self.add_error("created_before", "Must be on or after created_after.")
+        return data
+
+
+class TicketFilter(django_filters.FilterSet):
+    """Filters for ticket lists; see the module docstring for the parameters."""
+
+    status = django_filters.MultipleChoiceFilter(choices=Ticket.Status.choices)
+    priority = django_filters.MultipleChoiceFilter(choices=Ticket.Priority.choices)
+    assigned_to = django_filters.CharFilter(field_name="assigned_to", lookup_expr="exact", max_length=100)
+    unassigned = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_unassigned", empty_label=None
+    )
+    created_after = django_filters.DateFilter(method="filter_created_after", label="Created on or after")
+    created_before = django_filters.DateFilter(method="filter_created_before", label="Created on or before")
+    search = django_filters.CharFilter(method="filter_search", max_length=200, label="Search")
+    ordering = TicketOrderingFilter(fields=ORDERING_FIELDS)
+
+    class Meta:
+        model = Ticket
+        fields = []
+        form = TicketFilterForm
+
+    def filter_unassigned(self, queryset, name, value):
+        if value == "true":
+            return queryset.filter(assigned_to="")
+        if value == "false":
+            return queryset.exclude(assigned_to="")
+        return queryset
+
+    def filter_created_after(self, queryset, name, value):
+        return queryset.filter(created_at__gte=start_of_day(value))
+
+    def filter_created_before(self, queryset, name, value):
+        return queryset.filter(created_at__lt=start_of_day(value + datetime.timedelta(days=1)))
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
