@@ -34,6 +34,13 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## serve: the production server (gunicorn, DEBUG off). Needs DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS;
+## WEB_CONCURRENCY workers (default 2) on HOST:PORT; DJANGO_SECURE_SSL=0 for plain HTTP on loopback.
+serve: $(VENV)/.runtime
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
+
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 

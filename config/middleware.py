@@ -1,6 +1,8 @@
-"""Project-wide HTTP middleware: request size limit and Content-Security-Policy."""
+"""Project-wide HTTP middleware: request log, request size limit and Content-Security-Policy."""
 
 import json
+import logging
+import time
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -60,4 +62,39 @@ class ContentSecurityPolicyMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        return response
+
+
+request_log = logging.getLogger("triage.requests")
+
+
+class RequestLogMiddleware:
+    """One JSON line per request on the `triage.requests` logger (stdout in production).
+
+    Fields: method, path, status, duration_ms, bytes, user, remote address.
+    The query string is left out: it may carry search terms.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        if request_log.isEnabledFor(logging.INFO):
+            user = getattr(request, "user", None)
+            request_log.info(
+                json.dumps(
+                    {
+                        "method": request.method,
+                        "path": request.path,
+                        "status": response.status_code,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "bytes": len(response.content) if not response.streaming else None,
+                        "user": user.get_username() if user is not None and user.is_authenticated else None,
+                        "remote": request.META.get("REMOTE_ADDR"),
+                    },
+                    separators=(",", ":"),
+                )
+            )
         return response
