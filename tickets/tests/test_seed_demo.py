@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Count
+from django.test import RequestFactory
 
 from automation.models import AutomationLog
 from tickets.models import Ticket, TicketEvent
@@ -27,7 +28,7 @@ def snapshot():
 def test_it_creates_the_three_demo_logins(settings):
     seed(settings, tickets=0)
     for username, staff in (("admin", True), ("analyst", True), ("support", False)):
-        user = authenticate(username=username, password="demo")
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password="demo")
         assert user is not None
         assert user.is_staff is staff
         assert user.groups.get().name == username
