@@ -7,6 +7,8 @@ from django.views.generic import RedirectView
 
 from tickets.views import healthz
 
+handler500 = "config.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/dashboard/", permanent=False)),
     path("admin/", admin.site.urls),
