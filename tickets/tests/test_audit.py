@@ -116,3 +116,36 @@ def test_a_failure_while_auditing_rolls_back_the_ticket(monkeypatch):
     with pytest.raises(RuntimeError):
         Ticket.objects.create(title="Never stored")
     assert not Ticket.objects.filter(title="Never stored").exists()
+
+
+def test_the_database_refuses_to_rewrite_or_delete_audit_rows():
+    from django.db import IntegrityError, connection, transaction
+
+    ticket = TicketFactory(title="Evidence")
+    event = TicketEvent.objects.get(ticket_id=ticket.pk)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        TicketEvent.objects.filter(pk=event.pk).update(actor_name="someone else")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM ticket_events WHERE id = %s", [event.pk])
+    event.refresh_from_db()
+    assert event.actor_name == "system"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deliberate_flush_still_empties_everything_and_keeps_the_protection():
+    from django.core.management import call_command
+    from django.db import IntegrityError, connection
+
+    from tickets.append_only import protected_tables
+
+    TicketFactory()
+    call_command("flush", interactive=False, verbosity=0)
+    assert TicketEvent.objects.count() == 0
+    assert "ticket_events" in protected_tables(connection)
+    TicketFactory()
+    with pytest.raises(IntegrityError):
+        TicketEvent.objects.all().delete()

@@ -1,0 +1,20 @@
+"""ticket_events becomes append-only: UPDATE and DELETE fail in the database itself."""
+
+from django.db import migrations
+
+from tickets.append_only import install_sql, remove_sql
+
+
+def protect(apps, schema_editor):
+    for statement in install_sql(schema_editor.connection.vendor, "ticket_events"):
+        schema_editor.execute(statement)
+
+
+def unprotect(apps, schema_editor):
+    for statement in remove_sql(schema_editor.connection.vendor, "ticket_events"):
+        schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("tickets", "0001_initial")]
+    operations = [migrations.RunPython(protect, unprotect)]
