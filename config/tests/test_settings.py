@@ -59,3 +59,14 @@ def test_manage_py_test_runs_the_pytest_suite():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
+
+
+def test_real_users_need_passwords_of_at_least_twelve_characters():
+    import django
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    assert django.conf.settings.configured
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("Tr1age-shrt")
+    validate_password("correct horse battery staple")
