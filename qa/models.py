@@ -52,7 +52,7 @@ class CheckResult(models.Model):
     violations = models.PositiveIntegerField(default=0)
     ids = models.JSONField(default=list, help_text="Up to 100 offending ticket ids.")
     details = models.JSONField(default=list, help_text="The reason for each offending id.")
-    duration_ms = models.FloatField(default=0)
+    duration_ms = models.FloatField("duration (ms)", default=0)
     error = models.TextField(blank=True, default="")
 
     class Meta:

@@ -9,8 +9,8 @@ check filters on `BROKEN_ROW`, and the partial index of the same condition
 a scan of every ticket.
 """
 
-from django.db.models import F, Q
-from django.db.models.functions import Length
+from django.db.models import F, Func, Q
+from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import Exact, GreaterThan
 
 from tickets.expressions import Literal, TrimWhitespace
@@ -45,3 +45,13 @@ def _any_of(conditions) -> Q:
 # A row with at least one problem. Keep it identical to the partial index's
 # condition: the planners use that index only for exactly this predicate.
 BROKEN_ROW: Q = _any_of(ROW_PROBLEMS.values())
+
+
+def assignee_key() -> Func:
+    """The assignee as the assignment rule compares it: trimmed, lower-cased, NULL as empty.
+
+    The routing index (see `Ticket.Meta.indexes`) is built on exactly this
+    expression, so "unassigned" (`''`) and "a bot" are index lookups. `LOWER`
+    folds ASCII alike on both databases; bot names are expected to be ASCII.
+    """
+    return Coalesce(Lower(TrimWhitespace("assigned_to")), Literal(""))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
+from qa import runner
 from qa.models import RegressionRun
 from qa.registry import CHECKS, Check
 from qa.tests.drift import update_ticket
@@ -58,6 +60,17 @@ def test_a_violation_exits_1_and_prints_the_offending_tickets():
     assert out.splitlines()[3].split()[:3] == ["priority_escalation", "FAIL", "1"]
     assert f"#{ticket_id}  low priority in progress, assigned to the bot 'supportbot'" in out
     assert "FAILED: 1 of 4 checks did not pass; failed: priority_escalation (1 violation)." in out
+
+
+def test_a_long_list_of_violations_is_cut_short_with_a_pointer_to_the_log():
+    tickets = TicketFactory.create_batch(7, priority="medium")
+    for ticket in tickets:
+        update_ticket(ticket.pk, priority="low", status="in_progress", assigned_to="")
+    status, out = run("--check", "priority_escalation")
+    assert status == 1
+    assert "priority_escalation: 7 violations" in out
+    assert out.count("low priority in progress, unassigned") == 5
+    assert "  … and 2 more (the log file lists the first 100)" in out
 
 
 def test_a_crashing_check_exits_2_and_the_others_still_run(monkeypatch):
@@ -121,6 +134,20 @@ def test_an_unwritable_log_dir_is_a_clear_error_with_exit_status_2(tmp_path):
         f"Could not run: cannot write regression logs to {blocker / 'logs'}: "
     )
     assert not RegressionRun.objects.exists()
+
+
+def test_a_database_failure_while_storing_the_run_exits_2_without_a_log(monkeypatch, log_dir):
+    def database_gone(*args, **kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(runner, "store_run", database_gone)
+    with pytest.raises(CommandError) as refused:
+        call_command("run_regression")
+    assert refused.value.returncode == 2
+    assert (
+        str(refused.value) == "Could not run: the database failed: server closed the connection unexpectedly"
+    )
+    assert list(log_dir.glob("run-*.json")) == []
 
 
 def test_the_process_exit_status_is_0_1_or_2(tmp_path):

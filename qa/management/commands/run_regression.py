@@ -6,7 +6,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from qa.registry import CHECKS, UnknownCheck
+from qa.registry import CHECKS, MAX_IDS, CheckFindings, UnknownCheck
 from qa.reports import LogDirectoryError, run_document
 from qa.runner import RunReport, run_regression
 
@@ -69,15 +69,21 @@ class Command(BaseCommand):
             if check.error:
                 self.stdout.write(f"\n{check.name} could not run: {check.error}")
             elif check.findings.violations:
-                self.stdout.write(f"\n{check.name}: {check.findings.violations:,} violation(s)")
-                for example in check.findings.examples[:SHOWN_REASONS]:
-                    subject = f"#{example.ticket_id}" if example.ticket_id is not None else "-"
-                    self.stdout.write(f"  {subject:>8}  {example.reason}")
-                if len(check.findings.examples) > SHOWN_REASONS:
-                    self.stdout.write("  … more in the log file")
+                self.write_reasons(check.name, check.findings)
         self.stdout.write("")
         style = self.style.SUCCESS if report.passed else self.style.ERROR
         self.stdout.write(style(f"{report.verdict()} Log: {report.log_file}"))
+
+    def write_reasons(self, name: str, findings: CheckFindings) -> None:
+        """The first few offending tickets of a failed check, and where to find the rest."""
+        count = findings.violations
+        self.stdout.write(f"\n{name}: {count:,} violation{'' if count == 1 else 's'}")
+        shown = findings.examples[:SHOWN_REASONS]
+        for example in shown:
+            subject = "-" if example.ticket_id is None else f"#{example.ticket_id}"
+            self.stdout.write(f"  {subject:>8}  {example.reason}")
+        if count > len(shown):
+            self.stdout.write(f"  … and {count - len(shown):,} more (the log file lists the first {MAX_IDS})")
 
     def result(self, outcome: str) -> str:
         text = {"passed": "pass", "failed": "FAIL", "error": "ERROR"}[outcome]
