@@ -9,6 +9,7 @@ The run log's shape is `qa/schemas/run-log.schema.json`; the summary's is
 import json
 import os
 import tempfile
+from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,19 +70,14 @@ def run_document(report) -> dict:
 def summary_document(report) -> dict:
     """Totals over every stored run (and per check), plus the latest run's outcome."""
     runs = dict(RegressionRun.objects.values_list("outcome").annotate(n=Count("id")).order_by())
-    per_check: dict[str, dict[str, int]] = {}
-    for name, outcome, count in (
-        CheckResult.objects.values_list("name", "outcome").annotate(n=Count("id")).order_by("name")
-    ):
-        per_check.setdefault(name, _tally({}))[outcome] = count
-    for tally in per_check.values():
-        tally["runs"] = sum(tally[outcome] for outcome in RegressionRun.Outcome.values)
-    totals = _tally(runs)
-    totals["runs"] = sum(totals[outcome] for outcome in RegressionRun.Outcome.values)
+    per_check: dict[str, dict[str, int]] = defaultdict(dict)
+    results = CheckResult.objects.values_list("name", "outcome").annotate(n=Count("id")).order_by("name")
+    for name, outcome, count in results:
+        per_check[name][outcome] = count
     return {
         "updated_at": timestamp(report.finished_at),
-        "totals": totals,
-        "checks": per_check,
+        "totals": _tally(runs),
+        "checks": {name: _tally(counts) for name, counts in per_check.items()},
         "latest": {
             "run_id": str(report.run_id),
             "log_file": report.log_file.name if report.log_file else None,
@@ -103,8 +99,10 @@ def summary_document(report) -> dict:
     }
 
 
-def _tally(counts: dict) -> dict[str, int]:
-    return {"runs": 0, **{outcome: counts.get(outcome, 0) for outcome in RegressionRun.Outcome.values}}
+def _tally(counts: dict[str, int]) -> dict[str, int]:
+    """`{"runs", "passed", "failed", "error"}` from run counts per outcome."""
+    by_outcome = {outcome: counts.get(outcome, 0) for outcome in RegressionRun.Outcome.values}
+    return {"runs": sum(by_outcome.values()), **by_outcome}
 
 
 def prepare_log_dir(path: Path) -> Path:

@@ -107,7 +107,9 @@ def run_regression(
     """Run the named checks (all when none), store the run, write its log and refresh the summary.
 
     Raises `UnknownCheck` for a name nothing registered and `reports.LogDirectoryError`
-    when the log directory cannot be written; both before any check runs.
+    when the log directory cannot be written, both before any check runs; a log
+    write that fails afterwards also raises `LogDirectoryError`, and then the run
+    is not stored either.
     """
     checks = selected_checks(names)
     directory = reports.prepare_log_dir(Path(log_dir or settings.TRIAGE_LOG_DIR))

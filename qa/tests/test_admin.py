@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from qa.models import CheckResult, RegressionRun
+from qa.registry import CHECKS, Check
 from qa.runner import run_regression
 from qa.tests.drift import update_ticket
 from tickets.tests.factories import TicketFactory
@@ -141,3 +142,14 @@ def test_staff_without_the_permission_cannot_start_a_run(client):
     assert client.post(START, {"checks": ["status_integrity"]}).status_code == 403
     assert b"Run the regression suite" not in client.get(CHANGELIST).content
     assert not RegressionRun.objects.exists()
+
+
+def test_a_run_with_a_crashing_check_is_stored_as_an_error(admin_client, monkeypatch):
+    def crashing():
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(CHECKS, "status_integrity", Check("status_integrity", "x", crashing))
+    response = admin_client.post(START, {"checks": ["status_integrity", "data_consistency"]}, follow=True)
+    assert b"ERROR: 1 of 2 checks did not pass; could not run: status_integrity." in response.content
+    assert b"RuntimeError: boom" in response.content
+    assert RegressionRun.objects.get().outcome == "error"
