@@ -6,3 +6,11 @@ class QaConfig(AppConfig):
 
     name = "qa"
     verbose_name = "Regression suite"
+    # Analysts read the runs and may start one from admin; support has no admin.
+    role_permissions = {
+        "analyst": ["view_regressionrun", "view_checkresult", "run_regression"],
+    }
+
+    def ready(self):
+        # Registers the checks (qa.registry.CHECKS) in the order they run.
+        from qa import checks  # noqa: F401

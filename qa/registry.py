@@ -5,8 +5,11 @@ them: they register a consistency probe (the dashboard registers the
 summary-table recount this way).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+
+# The most offending ticket ids (and reasons) a check reports; the count is always complete.
+MAX_IDS = 100
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,20 @@ class CheckFindings:
     violations: int
     examples: list[Violation]
 
+    @property
+    def ids(self) -> list[int]:
+        """The offending ticket ids among the examples (findings about no ticket have none)."""
+        return [example.ticket_id for example in self.examples if example.ticket_id is not None][:MAX_IDS]
+
+
+class UnknownCheck(LookupError):
+    """A check name that nothing registered."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        known = ", ".join(CHECKS) or "none"
+        super().__init__(f"Unknown check {', '.join(map(repr, names))}. Known checks: {known}.")
+
 
 CHECKS: dict[str, Check] = {}
 # name -> function returning the probe's violations (each an extra data_consistency finding).
@@ -57,3 +74,14 @@ def register_consistency_probe(name: str):
         return function
 
     return decorate
+
+
+def selected_checks(names: Iterable[str] | None = None) -> list[Check]:
+    """The checks to run, in registration order: all of them, or those named (UnknownCheck if not)."""
+    if not names:
+        return list(CHECKS.values())
+    wanted = list(dict.fromkeys(names))
+    unknown = [name for name in wanted if name not in CHECKS]
+    if unknown:
+        raise UnknownCheck(unknown)
+    return [check for name, check in CHECKS.items() if name in wanted]

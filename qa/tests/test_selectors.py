@@ -1,0 +1,31 @@
+"""`latest_run_summary()`: the dashboard's view of the latest run, in SPEC.md's shape."""
+
+import pytest
+
+from qa.runner import run_regression
+from qa.selectors import latest_run_summary
+from qa.tests.drift import update_ticket
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_is_none_before_any_run():
+    assert latest_run_summary() is None
+
+
+def test_it_shows_the_latest_run_in_the_dashboard_shape(django_assert_num_queries):
+    run_regression()
+    ticket = TicketFactory(priority="medium")
+    update_ticket(ticket.pk, priority="low", status="in_progress", assigned_to="")
+    latest = run_regression(["status_integrity", "priority_escalation"])
+    with django_assert_num_queries(2):
+        summary = latest_run_summary()
+    assert summary == {
+        "ran_at": latest.finished_at.isoformat(),
+        "passed": False,
+        "checks": [
+            {"name": "status_integrity", "passed": True, "violations": 0},
+            {"name": "priority_escalation", "passed": False, "violations": 1},
+        ],
+    }
