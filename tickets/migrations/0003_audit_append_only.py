@@ -16,5 +16,5 @@ def unprotect(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tickets", "0001_initial")]
+    dependencies = [("tickets", "0002_regression_indexes")]
     operations = [migrations.RunPython(protect, unprotect)]
