@@ -14,4 +14,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     re_path(r"^healthz/?$", healthz, name="healthz"),
     path("", include("tickets.api.urls")),
+    path("", include("automation.urls")),
 ]
