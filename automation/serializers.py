@@ -1,9 +1,9 @@
 """The webhook's payload: what an integration may say about the ticket it sends."""
 
-from tickets.api.serializers import TicketSerializer
+from tickets.api.serializers import StrictModelSerializer, TicketSerializer
 
 
-class WebhookTicketSerializer(TicketSerializer):
+class WebhookTicketSerializer(StrictModelSerializer):
     """`title` (required), `description`, `priority`, `assigned_to`, `external_id`.
 
     Anything else in the payload is ignored: status, id and timestamps are

@@ -155,6 +155,7 @@ def _first_acceptance(integration: Integration, webhook_id: str) -> WebhookDeliv
             integration=integration, webhook_id=webhook_id, outcome=Outcome.ACCEPTED
         )
         .only("id", "ticket_id", "body_sha256")
+        .order_by()  # at most one row (the constraint); no sort needed
         .first()
     )
 

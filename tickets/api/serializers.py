@@ -31,14 +31,12 @@ def _json_type(value) -> str:
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-class TicketSerializer(serializers.ModelSerializer):
-    """A ticket: SPEC.md's fields plus `source`, `external_id` and `version`.
+# Renders aware datetimes in TIME_ZONE as ISO 8601, as every DRF DateTimeField does.
+_TIMESTAMP = serializers.DateTimeField()
 
-    `id`, `created_at`, `updated_at`, `source` and `version` are read-only:
-    sent in a write, they are ignored. Validation here covers types, enums and
-    lengths; the business rule is checked by the model's save path, whose
-    error the API turns into a 400 naming the field.
-    """
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text and choice fields take strings only."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -46,6 +44,16 @@ class TicketSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
     }
     serializer_choice_field = StrictChoiceField
+
+
+class TicketSerializer(StrictModelSerializer):
+    """A ticket: SPEC.md's fields plus `source`, `external_id` and `version`.
+
+    `id`, `created_at`, `updated_at`, `source` and `version` are read-only:
+    sent in a write, they are ignored. Validation here covers types, enums and
+    lengths; the business rule is checked by the model's save path, whose
+    error the API turns into a 400 naming the field.
+    """
 
     class Meta:
         model = Ticket
@@ -56,6 +64,30 @@ class TicketSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "created_at", "updated_at", "source", "version")
         # Descriptions keep their spacing; names and titles are trimmed (as the model does).
         extra_kwargs = {"description": {"trim_whitespace": False}}
+
+    def to_representation(self, ticket: Ticket) -> dict:
+        """The JSON of `ticket`, built in one step.
+
+        DRF's generic rendering walks every field of every row; for a page of
+        fifty tickets that was most of the list's Python time. The output is
+        the same (a test compares the two), timestamps included: they go
+        through a DRF DateTimeField. Rendering needs none of the serializer's
+        fields, so a list or a webhook answer never builds them.
+        """
+        stamp = _TIMESTAMP.to_representation
+        return {
+            "id": ticket.pk,
+            "title": ticket.title,
+            "description": ticket.description,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "created_at": stamp(ticket.created_at),
+            "updated_at": stamp(ticket.updated_at),
+            "assigned_to": ticket.assigned_to,
+            "source": ticket.source,
+            "external_id": ticket.external_id,
+            "version": ticket.version,
+        }
 
 
 class ActorSerializer(serializers.Serializer):

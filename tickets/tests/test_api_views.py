@@ -273,3 +273,19 @@ class TestQueryCounts:
             bob.patch(f"/api/tickets/{ticket.pk}", {"description": str(n)}, format="json")
         with django_assert_num_queries(4):  # token+user, role (groups), count, page
             bob.get(f"/api/tickets/{ticket.pk}/history")
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/New_York"])
+def test_the_ticket_json_is_what_drf_would_render_field_by_field(settings, zone):
+    from rest_framework.serializers import ModelSerializer
+
+    from tickets.api.serializers import TicketSerializer
+
+    settings.TIME_ZONE = zone
+    ticket = TicketFactory(title="Ünïcode", assigned_to="Dana", external_id="X-1", priority="low")
+    Ticket.objects.filter(pk=ticket.pk).update(description="  spaced  ")
+    ticket.refresh_from_db()
+    serializer = TicketSerializer()
+    fast = serializer.to_representation(ticket)
+    assert fast == ModelSerializer.to_representation(serializer, ticket)
+    assert list(fast) == list(TicketSerializer.Meta.fields)
