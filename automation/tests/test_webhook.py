@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from hypothesis import given
 from standardwebhooks import Webhook
 
 from automation import signatures
@@ -16,6 +17,7 @@ from automation.models import WebhookDelivery
 from automation.views import IntegrationRateThrottle
 from automation.webhook import integration_save_secret
 from tickets.models import Ticket, TicketEvent
+from tickets.tests.strategies import FUZZ, JSON_VALUES, TICKET_LIKE
 
 pytestmark = pytest.mark.django_db
 
@@ -320,3 +322,12 @@ def test_a_repeat_that_loses_the_race_to_the_constraint_is_a_replay(deliver, acm
     assert len(lookups) == 2
     assert Ticket.objects.count() == 1 and TicketEvent.objects.filter(kind="created").count() == 1
     assert [row[:2] for row in deliveries()] == [("accepted", 201), ("replayed", 200)]
+
+
+@FUZZ
+@given(payload=TICKET_LIKE | JSON_VALUES)
+def test_no_signed_body_makes_a_500_and_a_refusal_creates_nothing(deliver, acme, payload):
+    tickets = Ticket.objects.count()
+    response = deliver(payload, secret=acme.secret, webhook_id=f"fuzz-{WebhookDelivery.objects.count()}")
+    assert response.status_code in (201, 400), response.content
+    assert Ticket.objects.count() == tickets + (response.status_code == 201)

@@ -3,9 +3,11 @@
 import json
 
 import pytest
+from hypothesis import given
 
 from tickets.models import Ticket, TicketEvent
 from tickets.tests.factories import TicketFactory
+from tickets.tests.strategies import FUZZ, JSON_VALUES, TICKET_LIKE
 
 pytestmark = pytest.mark.django_db
 
@@ -155,3 +157,20 @@ def test_a_description_just_under_the_limit_is_fine(alice, settings):
 def test_unknown_fields_are_ignored(alice):
     response = alice.post("/api/tickets", {"title": "t", "colour": "red"}, format="json")
     assert response.status_code == 201 and "colour" not in response.json()
+
+
+@FUZZ
+@given(body=TICKET_LIKE | JSON_VALUES)
+def test_no_json_body_makes_a_500_and_a_refusal_writes_nothing(alice, body):
+    target = Ticket.objects.order_by("id").first() or TicketFactory(title="Target")
+    before = snapshot()
+    raw = json.dumps(body)
+    created = alice.generic("POST", "/api/tickets", raw, content_type="application/json")
+    assert created.status_code in (201, 400), created.content
+    if created.status_code == 400:
+        assert snapshot() == before
+    before = snapshot()
+    changed = alice.generic("PATCH", f"/api/tickets/{target.pk}", raw, content_type="application/json")
+    assert changed.status_code in (200, 400), changed.content
+    if changed.status_code == 400:
+        assert snapshot() == before
