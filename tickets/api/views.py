@@ -105,10 +105,15 @@ class TicketViewSet(viewsets.ModelViewSet):
         )
 
     def perform_update(self, serializer):
-        check_ticket_write(self.request, serializer.validated_data, serializer.instance)
-        services.ticket_update(
-            serializer.instance, actor=self.actor(), source="api", **serializer.validated_data
-        )
+        ticket = serializer.instance
+        check_ticket_write(self.request, serializer.validated_data, ticket)
+        # Only what differs from the ticket as this request read it is written: a
+        # value sent back unchanged (a PUT's whole representation) must not undo
+        # a change someone made in the meantime.
+        changes = {
+            name: value for name, value in serializer.validated_data.items() if value != getattr(ticket, name)
+        }
+        services.ticket_update(ticket, actor=self.actor(), source="api", **changes)
 
     def perform_destroy(self, instance):
         services.ticket_delete(instance, actor=self.actor(), source="api")

@@ -152,3 +152,25 @@ def test_anonymous_requests_get_401_with_a_challenge(api_client, ticket):
     response = api_client(None).get(f"/api/tickets/{ticket.pk}/history")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+def test_a_value_sent_back_unchanged_does_not_undo_a_concurrent_change(client_for, ticket, monkeypatch):
+    """Support may send the priority it read; if an analyst changed it meanwhile, that change stays."""
+    from tickets.api.views import TicketViewSet
+
+    original_get_object = TicketViewSet.get_object
+
+    def read_then_an_analyst_escalates(view):
+        read = original_get_object(view)
+        Ticket.objects.filter(pk=ticket.pk).update(priority="high")
+        return read
+
+    monkeypatch.setattr(TicketViewSet, "get_object", read_then_an_analyst_escalates)
+    response = client_for("support").put(
+        f"/api/tickets/{ticket.pk}",
+        {"title": "Printer fixed", "priority": "medium", "assigned_to": "Dana"},
+        format="json",
+    )
+    assert response.status_code == 200
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.title, stored.priority) == ("Printer fixed", "high")
