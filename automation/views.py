@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from automation import signatures, webhook
+from automation import webhook
 from automation.serializers import WebhookTicketSerializer
 from tickets.api import schema
 from tickets.api.exceptions import PayloadTooLarge
@@ -101,8 +101,8 @@ class WebhookView(APIView):
             return Response({"detail": "The request body could not be read."}, status=400)
         try:
             self.integration = webhook.identify(envelope)
-        except signatures.SignatureError as error:
-            return self._answer(webhook.reject(envelope, 401, error.reason, UNAUTHORIZED))
+        except webhook.Unverified as error:
+            return self._answer(webhook.reject(envelope, 401, error.reason, UNAUTHORIZED, error.integration))
         throttle = IntegrationRateThrottle()
         if not throttle.allow_request(request, self):
             wait = throttle.wait()

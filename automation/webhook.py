@@ -105,20 +105,47 @@ def reject(envelope: Envelope, status_code: int, reason: str, data: dict, integr
     return Answer(status_code, data, delivery)
 
 
-def identify(envelope: Envelope) -> Integration:
-    """The active integration whose secret signed this delivery; SignatureError when none did.
+class Unverified(Exception):
+    """A delivery whose signature did not verify; `reason` and, when known, the inactive sender."""
 
-    Each active integration's secret is tried. One whose stored secret
-    cannot be decoded is skipped rather than failing every delivery.
+    def __init__(self, reason: str, integration: Integration | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.integration = integration
+
+
+def identify(envelope: Envelope) -> Integration:
+    """The active integration whose secret signed this delivery; Unverified when none did.
+
+    Each active integration's secret is tried. A delivery signed with an
+    inactive integration's secret is still refused, but the log names that
+    integration, which is what its operator needs to know.
     """
-    envelope.signed = signatures.parse_headers(envelope.headers)
-    candidates = []
-    for integration in Integration.objects.filter(active=True).only("id", "name", "secret"):
+    try:
+        envelope.signed = signatures.parse_headers(envelope.headers)
+    except signatures.SignatureError as error:
+        raise Unverified(error.reason) from None
+    try:
+        return signatures.match(envelope.signed, envelope.body, _keys(active=True))
+    except signatures.SignatureError as error:
         try:
-            candidates.append((integration, signatures.decode_secret(integration.secret)))
+            inactive = signatures.match(envelope.signed, envelope.body, _keys(active=False))
+        except signatures.SignatureError:
+            raise Unverified(error.reason) from None
+        raise Unverified(
+            f"signed with the secret of inactive integration {inactive.name!r}", inactive
+        ) from None
+
+
+def _keys(*, active: bool) -> list[tuple[Integration, bytes]]:
+    """(integration, key) pairs; a stored secret that cannot be decoded is skipped, not fatal."""
+    pairs = []
+    for integration in Integration.objects.filter(active=active).only("id", "name", "secret"):
+        try:
+            pairs.append((integration, signatures.decode_secret(integration.secret)))
         except signatures.SecretError:
             continue
-    return signatures.match(envelope.signed, envelope.body, candidates)
+    return pairs
 
 
 def accept(envelope: Envelope, integration: Integration) -> Answer:

@@ -202,7 +202,14 @@ def test_an_inactive_integration_never_verifies(deliver, acme):
     response = deliver({"title": "Switched off"}, secret=acme.secret)
     assert response.status_code == 401
     assert Ticket.objects.count() == 0
-    assert deliveries() == [("rejected", 401, None, None)]
+    assert deliveries() == [("rejected", 401, "acme-monitoring", None)]  # the log says whose it was
+    assert (
+        WebhookDelivery.objects.get().reason
+        == "signed with the secret of inactive integration 'acme-monitoring'"
+    )
+    acme.active = True
+    acme.save()
+    assert deliver({"title": "Switched on"}, secret=acme.secret).status_code == 201  # the id was not reserved
 
 
 def test_the_sender_is_the_integration_whose_secret_verifies(deliver, acme):
