@@ -64,3 +64,22 @@ def analyst_client(client, analyst_user):
 def support_client(client, support_user):
     client.force_login(support_user)
     return client
+
+
+@pytest.fixture
+def api_client():
+    """Make a DRF client for a user, signed in with a real token (`Authorization: Token <key>`).
+
+    `api_client(None)` is an anonymous client.
+    """
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return make

@@ -1,4 +1,7 @@
-"""Django admin for automation rules (with a dry run) and the automation log."""
+"""Django admin for automation rules (with a dry run) and the automation log.
+
+Integrations and webhook deliveries have their admins in `webhook_admin.py`.
+"""
 
 from django import forms
 from django.contrib import admin
@@ -8,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from automation import engine, rulebook
+from automation import engine, rulebook, webhook_admin  # noqa: F401 - webhook_admin registers its admins
 from automation.models import AutomationLog, Rule, RuleAction, RuleCondition
 from tickets.models import Ticket
 

@@ -118,3 +118,92 @@ class AutomationLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_name} on #{self.ticket_id}"
+
+
+class Integration(models.Model):
+    """An external system that creates tickets through the signed webhook.
+
+    The secret is kept as given (`whsec_<base64>`): verifying a signature
+    needs the key itself, so it cannot be stored hashed. Admins see it once,
+    when it is made or rotated.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    secret = models.CharField(max_length=200, help_text="whsec_ followed by the base64 of the key.")
+    active = models.BooleanField(default=True, help_text="An inactive integration's signatures never verify.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    secret_rotated_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        db_table = "automation_integrations"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def secret_hint(self) -> str:
+        """Enough of the secret to tell two apart, not enough to use it."""
+        return f"whsec_…{self.secret[-4:]}" if self.secret else ""
+
+
+class WebhookDelivery(models.Model):
+    """One request to the webhook, accepted or not: what an operator reads to see why a ticket is missing.
+
+    The body itself is not kept (it may be large, or not ours to keep); its
+    size and SHA-256 are, so a sender can match a delivery to what it sent.
+    """
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", "Accepted (ticket created)"
+        REPLAYED = "replayed", "Replayed (repeat of an accepted webhook-id)"
+        REJECTED = "rejected", "Rejected"
+
+    integration = models.ForeignKey(
+        Integration,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+        db_index=False,  # the (integration, received_at) index below serves it
+        help_text="Empty when no active integration's secret verified the signature.",
+    )
+    webhook_id = models.CharField(max_length=255, blank=True, default="")
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=8, choices=Outcome)
+    status_code = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=1000, blank=True, default="")
+    ticket_id = models.BigIntegerField(null=True, blank=True)
+    signed_at = models.DateTimeField(
+        null=True, blank=True, help_text="The sender's webhook-timestamp, to spot clock skew."
+    )
+    body_bytes = models.PositiveIntegerField(default=0)
+    body_sha256 = models.CharField(max_length=64, blank=True, default="")
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        db_table = "automation_webhook_deliveries"
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["received_at"], name="webhook_delivery_received_idx"),
+            models.Index(fields=["integration", "received_at"], name="webhook_delivery_sender_idx"),
+            models.Index(fields=["outcome", "received_at"], name="webhook_delivery_outcome_idx"),
+        ]
+        constraints = [
+            # Idempotency under concurrency: of sixteen simultaneous deliveries
+            # of one webhook-id, the database lets exactly one be accepted.
+            # Rejected and replayed rows never reserve the id.
+            models.UniqueConstraint(
+                fields=["integration", "webhook_id"],
+                condition=models.Q(outcome="accepted"),
+                name="webhook_delivery_accepted_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome__in=["accepted", "replayed", "rejected"]),
+                name="webhook_delivery_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outcome} {self.webhook_id or '(no id)'} at {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -233,6 +233,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"api": TRIAGE_API_RATE, "webhook": TRIAGE_WEBHOOK_RATE},
     "DATETIME_FORMAT": "iso-8601",
+    # Turns a model's ValidationError into a field-keyed 400 and an oversized body into 413.
+    "EXCEPTION_HANDLER": "tickets.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Triage API",
@@ -242,6 +244,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["tickets.api.docs.paths_without_trailing_slash"],
 }
 
 # --- Logging ------------------------------------------------------------------

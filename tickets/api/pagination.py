@@ -1,0 +1,49 @@
+"""Page-numbered lists: `?page=N&page_size=M`, default 50, at most 500."""
+
+from django.core.paginator import InvalidPage
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def _whole_number(request, name: str, default: int) -> int:
+    """The query parameter as a whole number >= 1, or 400 naming the parameter."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    # Nine digits are plenty and keep int() away from absurdly long strings.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
+        raise ValidationError({name: [f"Must be a whole number from 1 to 999999999, not {raw[:20]!r}."]})
+    return int(raw)
+
+
+class TicketPagination(PageNumberPagination):
+    """DRF's page-number pagination with clear errors.
+
+    A `page` or `page_size` that is not a whole number >= 1 gets 400 naming
+    the parameter (DRF would silently fall back to the default size); a page
+    past the end gets 404 saying where the end is. A `page_size` above 500 is
+    capped at 500, as DRF does.
+    """
+
+    page_size = DEFAULT_PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def get_page_size(self, request) -> int:
+        return min(_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        if request.query_params.get(self.page_query_param) in self.last_page_strings:
+            number = paginator.num_pages
+        else:
+            number = _whole_number(request, self.page_query_param, 1)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            raise NotFound(f"Page {number} does not exist; the last page is {paginator.num_pages}.") from None
+        return list(self.page)

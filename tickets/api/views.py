@@ -1,0 +1,142 @@
+"""`/api/tickets`: list, read, create, update, delete, and each ticket's audit trail."""
+
+from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
+from rest_framework.throttling import ScopedRateThrottle
+
+from tickets import invariants, services
+from tickets.api import schema
+from tickets.api.pagination import TicketPagination
+from tickets.api.parsers import StrictJSONParser
+from tickets.api.permissions import TicketAccess, check_ticket_write
+from tickets.api.serializers import TicketEventSerializer, TicketSerializer
+from tickets.audit import Actor
+from tickets.filters import TicketFilter
+from tickets.models import Ticket, TicketEvent
+
+WRITE_ERRORS = {
+    400: schema.bad_request(
+        "a type, enum value, length or the business rule", {"status": [invariants.ASSIGNMENT_RULE]}
+    ),
+    401: schema.UNAUTHENTICATED,
+    403: schema.FORBIDDEN,
+    413: schema.TOO_LARGE,
+    415: schema.UNSUPPORTED,
+    429: schema.THROTTLED,
+}
+READ_ERRORS = {401: schema.UNAUTHENTICATED, 403: schema.FORBIDDEN, 429: schema.THROTTLED}
+TICKET_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id.")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List tickets, newest first",
+        description="Page-numbered (`page`, `page_size` up to 500); filters may be combined.",
+        responses={
+            200: TicketSerializer(many=True),
+            400: schema.bad_request(
+                "a filter, `page` or `page_size` value", {"status": ['"done" is not a valid choice.']}
+            ),
+            404: schema.error("The page is past the last page."),
+            **READ_ERRORS,
+        },
+    ),
+    retrieve=extend_schema(
+        summary="Read a ticket",
+        parameters=[TICKET_ID],
+        responses={200: TicketSerializer, 404: schema.NOT_FOUND, **READ_ERRORS},
+    ),
+    create=extend_schema(
+        summary="Create a ticket",
+        description="The automation rules apply; the answer is the ticket as stored. Support may not set "
+        "`assigned_to`.",
+        responses={201: TicketSerializer, **WRITE_ERRORS},
+    ),
+    update=extend_schema(
+        summary="Replace a ticket's fields",
+        description="Rules apply. Support may not change `priority` or `assigned_to`.",
+        parameters=[TICKET_ID],
+        responses={200: TicketSerializer, 404: schema.NOT_FOUND, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Change some of a ticket's fields",
+        description="Rules apply. Support may not change `priority` or `assigned_to`.",
+        parameters=[TICKET_ID],
+        responses={200: TicketSerializer, 404: schema.NOT_FOUND, **WRITE_ERRORS},
+    ),
+    destroy=extend_schema(
+        summary="Delete a ticket (admins only)",
+        description="The audit trail is kept and records the deletion.",
+        parameters=[TICKET_ID],
+        responses={204: None, 404: schema.NOT_FOUND, **READ_ERRORS},
+    ),
+)
+class TicketViewSet(viewsets.ModelViewSet):
+    """Tickets over HTTP. Writes go through `tickets.services`, so rules and audit apply."""
+
+    queryset = Ticket.objects.all()
+    serializer_class = TicketSerializer
+    permission_classes = [TicketAccess]
+    filterset_class = TicketFilter
+    pagination_class = TicketPagination
+    parser_classes = [StrictJSONParser]
+    renderer_classes = [JSONRenderer]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "api"
+    lookup_value_regex = "[^/]+"
+
+    def get_object(self) -> Ticket:
+        try:
+            return super().get_object()
+        except Http404:
+            raise NotFound("No ticket has this id.") from None
+
+    def actor(self) -> Actor:
+        return Actor.for_user(self.request.user)
+
+    def perform_create(self, serializer):
+        check_ticket_write(self.request, serializer.validated_data, None)
+        serializer.instance = services.ticket_create(
+            actor=self.actor(), source="api", **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        ticket = serializer.instance
+        check_ticket_write(self.request, serializer.validated_data, ticket)
+        # Only what differs from the ticket as this request read it is written: a
+        # value sent back unchanged (a PUT's whole representation) must not undo
+        # a change someone made in the meantime.
+        changes = {
+            name: value for name, value in serializer.validated_data.items() if value != getattr(ticket, name)
+        }
+        services.ticket_update(ticket, actor=self.actor(), source="api", **changes)
+
+    def perform_destroy(self, instance):
+        services.ticket_delete(instance, actor=self.actor(), source="api")
+
+    @extend_schema(
+        summary="A ticket's audit trail, oldest first",
+        description="Every create, change (by a person, integration or rule) and delete. The trail "
+        "outlives the ticket: it is still answered after a delete.",
+        parameters=[TICKET_ID],
+        filters=False,
+        responses={
+            200: TicketEventSerializer(many=True),
+            404: schema.error("No ticket with this id ever existed."),
+            **READ_ERRORS,
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """The ticket's events, paginated like the list (the trail outlives a deleted ticket)."""
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            raise NotFound("No ticket has this id.")
+        events = TicketEvent.objects.filter(ticket_id=int(pk)).order_by("id")
+        page = self.paginate_queryset(events)
+        if self.paginator.page.paginator.count == 0:
+            raise NotFound("No ticket has this id.")
+        return self.get_paginated_response(TicketEventSerializer(page, many=True).data)

@@ -1,0 +1,62 @@
+"""The write services the API and the webhook share: model save path, named actor, named fields."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from tickets import services
+from tickets.audit import Actor
+from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+BOT = Actor("integration", 7, "acme")
+
+
+def test_create_applies_the_rules_and_audits_the_actor_and_source():
+    ticket = services.ticket_create(actor=BOT, source="webhook", title="Down", priority="high")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.source, stored.assigned_to, ticket.assigned_to) == (
+        "webhook",
+        "Senior Analyst",
+        "Senior Analyst",
+    )
+    created = TicketEvent.objects.filter(ticket_id=ticket.pk).first()
+    assert (created.actor_type, created.actor_id, created.actor_name, created.source) == (
+        "integration", 7, "acme", "webhook"
+    )  # fmt: skip
+
+
+def test_update_writes_only_the_named_fields():
+    ticket = TicketFactory(title="Old", description="theirs")
+    stale = Ticket.objects.get(pk=ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).update(description="changed meanwhile")
+    services.ticket_update(stale, actor=BOT, source="api", title="New")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.title, stored.description) == ("New", "changed meanwhile")
+    assert TicketEvent.objects.filter(ticket_id=ticket.pk).last().changes == {"title": ["Old", "New"]}
+
+
+def test_a_refused_update_writes_nothing():
+    ticket = TicketFactory(priority="low", assigned_to="Dana", status="in_progress")
+    events = TicketEvent.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        services.ticket_update(ticket, actor=BOT, source="api", assigned_to="")
+    assert list(refused.value.message_dict) == ["assigned_to"]
+    assert Ticket.objects.get(pk=ticket.pk).assigned_to == "Dana"
+    assert TicketEvent.objects.count() == events
+
+
+def test_only_tracked_fields_may_be_set():
+    with pytest.raises(TypeError, match="version"):
+        services.ticket_create(actor=BOT, source="api", title="x", version=5)
+    assert Ticket.objects.count() == 0
+
+
+def test_delete_keeps_the_trail_with_the_actor():
+    ticket = TicketFactory()
+    ticket_id = ticket.pk
+    services.ticket_delete(ticket, actor=BOT, source="api")
+    assert not Ticket.objects.filter(pk=ticket_id).exists()
+    deleted = TicketEvent.objects.filter(ticket_id=ticket_id).last()
+    assert (deleted.kind, deleted.actor_name, deleted.source) == ("deleted", "acme", "api")
