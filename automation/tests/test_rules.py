@@ -122,3 +122,20 @@ def _with_history(ticket, change):
     ticket.created_at = timezone.now()
     ticket.history = [(timezone.now(), change)]
     return ticket
+
+
+def test_the_database_refuses_to_rewrite_or_delete_log_rows():
+    from django.db import IntegrityError, connection, transaction
+
+    Ticket.objects.create(title="x", priority="high")
+    log = AutomationLog.objects.get()
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        AutomationLog.objects.filter(pk=log.pk).update(rule_name="forged")
+    with (
+        pytest.raises(IntegrityError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM automation_logs")
+    log.refresh_from_db()
+    assert log.rule_name == HIGH

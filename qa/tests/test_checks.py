@@ -32,12 +32,13 @@ def table_counts() -> dict[str, int]:
         return counts
 
 
-def test_the_four_checks_of_the_spec_are_registered_in_order():
+def test_the_four_checks_of_the_spec_are_registered_in_order_then_the_audit_chain():
     assert list(CHECKS) == [
         "workflow_automation",
         "status_integrity",
         "priority_escalation",
         "data_consistency",
+        "audit_chain",
     ]
     assert all(check.description for check in CHECKS.values())
 

@@ -45,11 +45,11 @@ def test_all_checks_pass_on_clean_data_with_a_table_and_exit_status_0(log_dir):
     assert status == 0
     lines = out.splitlines()
     assert lines[0].split() == ["check", "result", "violations", "duration"]
-    for line, name in zip(lines[1:5], CHECKS, strict=True):
+    for line, name in zip(lines[1 : 1 + len(CHECKS)], CHECKS, strict=True):
         assert line.split()[:3] == [name, "pass", "0"]
         assert line.endswith(" ms")
     (log,) = log_dir.glob("run-*.json")
-    assert lines[-1].startswith("PASSED: all 4 checks passed in ")
+    assert lines[-1].startswith("PASSED: all 5 checks passed in ")
     assert lines[-1].endswith(f"Log: {log}")
 
 
@@ -59,7 +59,7 @@ def test_a_violation_exits_1_and_prints_the_offending_tickets():
     assert status == 1
     assert out.splitlines()[3].split()[:3] == ["priority_escalation", "FAIL", "1"]
     assert f"#{ticket_id}  low priority in progress, assigned to the bot 'supportbot'" in out
-    assert "FAILED: 1 of 4 checks did not pass; failed: priority_escalation (1 violation)." in out
+    assert "FAILED: 1 of 5 checks did not pass; failed: priority_escalation (1 violation)." in out
 
 
 def test_a_long_list_of_violations_is_cut_short_with_a_pointer_to_the_log():
@@ -82,7 +82,7 @@ def test_a_crashing_check_exits_2_and_the_others_still_run(monkeypatch):
     assert status == 2
     assert out.splitlines()[4].split()[:3] == ["data_consistency", "ERROR", "-"]
     assert "data_consistency could not run: RuntimeError: boom" in out
-    assert RegressionRun.objects.get().checks.filter(outcome="passed").count() == 3
+    assert RegressionRun.objects.get().checks.filter(outcome="passed").count() == len(CHECKS) - 1
 
 
 def test_check_runs_a_subset_and_log_dir_moves_the_logs(tmp_path, log_dir):
@@ -119,7 +119,7 @@ def test_an_unknown_check_is_a_clear_error_with_exit_status_2(log_dir):
     assert refused.value.returncode == 2
     assert str(refused.value) == (
         "Unknown check 'stauts_integrity'. Known checks: workflow_automation, status_integrity, "
-        "priority_escalation, data_consistency."
+        "priority_escalation, data_consistency, audit_chain."
     )
     assert not RegressionRun.objects.exists()
 
@@ -186,6 +186,6 @@ def test_the_process_exit_status_is_0_1_or_2(tmp_path):
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == (
         "CommandError: Unknown check 'nope'. Known checks: workflow_automation, status_integrity, "
-        "priority_escalation, data_consistency."
+        "priority_escalation, data_consistency, audit_chain."
     )
     assert "Traceback" not in unknown.stderr

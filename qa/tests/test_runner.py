@@ -12,7 +12,7 @@ from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
 
-ALL = ["workflow_automation", "status_integrity", "priority_escalation", "data_consistency"]
+ALL = ["workflow_automation", "status_integrity", "priority_escalation", "data_consistency", "audit_chain"]
 
 
 def plant_escalation_violation() -> int:
@@ -41,7 +41,7 @@ def test_a_clean_run_passes_and_is_stored_with_each_check(log_dir):
     results = list(run.checks.values_list("name", "outcome", "passed", "violations", "ids", "error"))
     assert results == [(name, "passed", True, 0, [], "") for name in ALL]
     assert all(result.duration_ms >= 0 for result in CheckResult.objects.all())
-    assert report.verdict().startswith("PASSED: all 4 checks passed in ")
+    assert report.verdict().startswith("PASSED: all 5 checks passed in ")
 
 
 def test_a_failing_check_fails_the_run_and_keeps_its_ids_and_reasons():
@@ -55,7 +55,7 @@ def test_a_failing_check_fails_the_run_and_keeps_its_ids_and_reasons():
     ]
     assert RegressionRun.objects.get().outcome == "failed"
     assert (
-        report.verdict() == "FAILED: 1 of 4 checks did not pass; failed: priority_escalation (1 violation)."
+        report.verdict() == "FAILED: 1 of 5 checks did not pass; failed: priority_escalation (1 violation)."
     )
 
 
@@ -70,12 +70,13 @@ def test_a_crashing_check_is_an_error_while_the_others_still_run_and_are_logged(
         "status_integrity": "error",
         "priority_escalation": "failed",
         "data_consistency": "passed",
+        "audit_chain": "passed",
     }
     crashed = CheckResult.objects.get(name="status_integrity")
     assert (crashed.error, crashed.passed, crashed.violations) == ("RuntimeError: boom", False, 0)
     assert report.log_file.exists()
     assert report.verdict() == (
-        "ERROR: 2 of 4 checks did not pass; could not run: status_integrity; "
+        "ERROR: 2 of 5 checks did not pass; could not run: status_integrity; "
         "failed: priority_escalation (1 violation)."
     )
 
@@ -89,7 +90,7 @@ def test_a_check_whose_sql_fails_leaves_the_next_checks_and_the_stored_run_worki
 
     monkeypatch.setitem(CHECKS, "workflow_automation", Check("workflow_automation", "x", bad_sql))
     report = run_regression()
-    assert [check.outcome for check in report.checks] == ["error", "passed", "passed", "passed"]
+    assert [check.outcome for check in report.checks] == ["error", "passed", "passed", "passed", "passed"]
     assert RegressionRun.objects.get().outcome == "error"
 
 
@@ -107,7 +108,7 @@ def test_unknown_check_names_are_refused_before_anything_runs(log_dir):
         run_regression(["status_integrity", "nope", "nada"])
     assert str(refused.value) == (
         "Unknown check 'nope', 'nada'. Known checks: workflow_automation, status_integrity, "
-        "priority_escalation, data_consistency."
+        "priority_escalation, data_consistency, audit_chain."
     )
     assert not RegressionRun.objects.exists()
     assert not log_dir.exists()

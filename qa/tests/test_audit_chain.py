@@ -1,0 +1,63 @@
+"""The audit_chain check finds a trail rewritten around the append-only triggers, and names the row."""
+
+import pytest
+from django.db import connection
+
+from qa.registry import CHECKS
+from tickets.append_only import install_sql, remove_sql, run_sql
+from tickets.models import TicketEvent
+from tickets.tests.factories import TicketFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def tamper(sql: str, params: list) -> None:
+    """Change ticket_events as an attacker with database access would: triggers off, write, triggers on."""
+    run_sql(connection, remove_sql(connection.vendor, "ticket_events"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    run_sql(connection, install_sql(connection.vendor, "ticket_events"))
+
+
+def findings():
+    return CHECKS["audit_chain"].function()
+
+
+@pytest.fixture
+def trail():
+    ticket = TicketFactory(priority="medium")
+    ticket.priority = "high"
+    ticket.save()  # created, updated, and the rule's escalation
+    return ticket, list(TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id"))
+
+
+def test_an_intact_trail_passes(trail):
+    result = findings()
+    assert (result.violations, result.examples) == (0, [])
+
+
+def test_an_edited_event_is_found_by_its_hash(trail):
+    ticket, events = trail
+    tamper("UPDATE ticket_events SET actor_name = %s WHERE id = %s", ["someone else", events[1].pk])
+    result = findings()
+    assert result.violations == 1
+    assert result.examples[0].ticket_id == ticket.pk
+    assert f"event #{events[1].pk}: its content does not match its hash" == result.examples[0].reason
+
+
+def test_a_removed_event_breaks_the_link_of_the_next_one(trail):
+    ticket, events = trail
+    tamper("DELETE FROM ticket_events WHERE id = %s", [events[1].pk])
+    result = findings()
+    assert result.violations == 1
+    assert result.examples[0].reason.startswith(
+        f"event #{events[2].pk}: its link to the previous event is broken"
+    )
+
+
+def test_a_rehashed_event_breaks_the_next_link(trail):
+    ticket, events = trail
+    tamper("UPDATE ticket_events SET hash = %s WHERE id = %s", ["0" * 64, events[0].pk])
+    reasons = [violation.reason for violation in findings().examples]
+    assert f"event #{events[0].pk}: its content does not match its hash" in reasons
+    assert any(reason.startswith(f"event #{events[1].pk}: its link") for reason in reasons)
