@@ -9,6 +9,7 @@ instead. The latest-10 feed always reads tickets (newest first, an index scan).
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -21,7 +22,7 @@ from dashboard.models import TicketCount
 from dashboard.serializers import FeedTicketSerializer
 from qa.models import RegressionRun
 from qa.selectors import latest_run_summary
-from tickets.filters import TicketFilter
+from tickets.filters import TicketFilter, start_of_day
 from tickets.models import Ticket
 
 STATUSES = tuple(Ticket.Status.values)
@@ -96,14 +97,18 @@ def filter_errors(filterset: TicketFilter) -> dict[str, list[str]]:
 class CountSource:
     """Ticket counts grouped by any of day, status, priority and assigned_to."""
 
-    def __init__(self, rows: QuerySet, total, name: str):
+    def __init__(self, rows: QuerySet, total, name: str, created_within: Callable[[DayRange], Q]):
         self.rows = rows
         self.total = total
         self.name = name
+        self.created_within = created_within
 
-    def by(self, *dimensions: str, **conditions) -> list[tuple]:
-        """`(value, ..., count)` per group of `dimensions`, for rows matching `conditions`."""
-        grouped = self.rows.filter(**conditions).values_list(*dimensions).annotate(n=self.total)
+    def by(self, *dimensions: str, within: DayRange | None = None, **conditions) -> list[tuple]:
+        """`(value, ..., count)` per group of `dimensions`, for rows matching `conditions` (and days)."""
+        rows = self.rows.filter(**conditions)
+        if within is not None:
+            rows = rows.filter(self.created_within(within))
+        grouped = rows.values_list(*dimensions).annotate(n=self.total)
         return [(*row[:-1], int(row[-1])) for row in grouped.order_by()]
 
 
@@ -124,13 +129,27 @@ def summary_source(cleaned: dict) -> CountSource:
         condition &= Q(day__gte=cleaned["created_after"])
     if cleaned.get("created_before"):
         condition &= Q(day__lte=cleaned["created_before"])
-    return CountSource(TicketCount.objects.filter(condition), Sum("count"), "summary")
+    return CountSource(
+        TicketCount.objects.filter(condition),
+        Sum("count"),
+        "summary",
+        lambda span: Q(day__gte=span.first, day__lte=span.last),
+    )
 
 
 def live_source(filterset: TicketFilter) -> CountSource:
     """Counts computed from the filtered tickets themselves (the fallback for `search`)."""
     rows = filterset.qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
-    return CountSource(rows, Count("id"), "tickets")
+    # Days as a range of created_at (the index), not as a test of each row's computed day.
+    return CountSource(
+        rows,
+        Count("id"),
+        "tickets",
+        lambda span: Q(
+            created_at__gte=start_of_day(span.first),
+            created_at__lt=start_of_day(span.last + datetime.timedelta(days=1)),
+        ),
+    )
 
 
 def count_source(filterset: TicketFilter) -> CountSource:
@@ -193,7 +212,7 @@ def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> Dashb
     by_status = {s: sum(n for (status, _), n in pairs.items() if status == s) for s in STATUSES}
     by_priority = {p: sum(n for (_, priority), n in pairs.items() if priority == p) for p in PRIORITIES}
     loads = sorted(((a, n) for a, n in source.by("assigned_to") if n), key=lambda item: (-item[1], item[0]))
-    per_day = dict(source.by("day", day__gte=span.first, day__lte=span.last))
+    per_day = dict(source.by("day", within=span))
     unresolved_per_day = source.by("day", status__in=UNRESOLVED)
     return DashboardNumbers(
         by_status=by_status,

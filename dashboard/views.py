@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import parse_etags, urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -19,7 +19,7 @@ CACHE_CONTROL = "private, no-cache"
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard_page(request):
     """The dashboard: panels drawn at once from embedded numbers, then kept fresh from /dashboard/data."""
     today = selectors.local_today()

@@ -148,8 +148,10 @@ def test_half_a_range_implies_the_other_half():
 def test_days_follow_the_time_zone(settings):
     settings.TIME_ZONE = "Europe/Paris"
     timezone.deactivate()
-    late = ticket_at(at("2026-03-01", 23, 30))  # 00:30 on 2 March in Paris
+    late = ticket_at(at("2026-03-01", 23, 30), title="Late one")  # 00:30 on 2 March in Paris
     assert per_day(numbers()) == {"2026-03-02": 1}
+    assert per_day(numbers("search=late")) == {"2026-03-02": 1}  # the fallback counts days the same way
+    assert numbers("search=late&created_after=2026-03-02&created_before=2026-03-02").headline["total"] == 1
     assert numbers("created_after=2026-03-02").headline["total"] == 1
     assert numbers("created_before=2026-03-01").headline["total"] == 0
     assert numbers("created_after=2026-03-02").latest == [late]
@@ -181,6 +183,8 @@ def test_the_fallback_and_the_summary_agree(tickets, query, settings):
     live = selectors.live_source(filterset)
     for dimensions in (("status", "priority"), ("assigned_to",), ("day",), ("day", "status")):
         assert sorted(r for r in summary.by(*dimensions) if r[-1]) == sorted(live.by(*dimensions))
+    week = selectors.DayRange(datetime.date(2026, 3, 1), datetime.date(2026, 3, 7))
+    assert sorted(r for r in summary.by("day", within=week) if r[-1]) == sorted(live.by("day", within=week))
 
 
 def test_no_tickets_gives_zeros_not_gaps():

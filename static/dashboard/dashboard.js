@@ -163,6 +163,8 @@
           label: "Tickets",
           data: prioritySeries(data).values,
           backgroundColor: PRIORITIES.map((value) => colour("priority-" + value)),
+          // No white seam where an empty slice would be.
+          borderWidth: (context) => (context.raw ? 2 : 0),
         }],
       },
       options: { plugins: { legend: { position: "bottom" } } },
