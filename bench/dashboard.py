@@ -82,16 +82,23 @@ def ticket_count(env: dict) -> int:
     return int(out.stdout.strip().splitlines()[-1])
 
 
-def prepare(env: dict, tickets: int, *, reuse: bool) -> None:
-    """Migrate and seed, unless a reused database already holds the tickets."""
+def prepare(env: dict, tickets: int, *, reuse: bool, reset) -> None:
+    """Migrate and seed a fresh database, or reuse one that already holds the N tickets."""
+    if reuse:
+        manage(env, "migrate", "--no-input", "-v", "0")
+        if ticket_count(env) == tickets:
+            print(f"   reusing {tickets:,} tickets", flush=True)
+            manage(env, "collectstatic", "--no-input", "-v", "0")
+            return
+    reset()  # a new database, so that migrations install the automation rules the seeder applies
     manage(env, "migrate", "--no-input", "-v", "0")
-    if reuse and ticket_count(env) == tickets:
-        print(f"   reusing {tickets:,} tickets", flush=True)
-    else:
-        manage(env, "flush", "--no-input")
-        manage(env, "migrate", "--no-input", "-v", "0")  # flush removed the seeded rules
-        manage(env, "seed_demo", "--tickets", str(tickets), "--force", "--seed", "1")
+    manage(env, "seed_demo", "--tickets", str(tickets), "--force", "--seed", "1")
     manage(env, "collectstatic", "--no-input", "-v", "0")
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def recreate_postgres(url: str) -> None:
@@ -279,11 +286,11 @@ def report(database: str, tickets: int, rows: list[dict]) -> None:
         )
 
 
-def run_one(label: str, database_url: str, args) -> None:
+def run_one(label: str, database_url: str, args, *, reuse: bool, reset) -> None:
     """Prepare one database and measure it in a child process (one Django setup per database)."""
     env = bench_env(database_url)
     print(f"== {label}: preparing {args.tickets:,} tickets", flush=True)
-    prepare(env, args.tickets, reuse=args.reuse or bool(args.keep))
+    prepare(env, args.tickets, reuse=reuse, reset=reset)
     print(f"== {label}: measuring ({args.runs} runs per figure)", flush=True)
     out = subprocess.run(
         [PYTHON, __file__, "--measure", "--port", str(args.port), "--runs", str(args.runs)],
@@ -329,11 +336,16 @@ def main() -> None:
     if not args.no_sqlite:
         folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="triage-bench-"))
         folder.mkdir(parents=True, exist_ok=True)
-        run_one("SQLite", f"sqlite:///{folder / 'bench.sqlite3'}", args)
+        path = folder / "bench.sqlite3"
+        run_one("SQLite", f"sqlite:///{path}", args, reuse=bool(args.keep), reset=lambda: remove_sqlite(path))
     if args.postgres:
-        if not args.reuse:
-            recreate_postgres(args.postgres)
-        run_one("PostgreSQL", args.postgres, args)
+        run_one(
+            "PostgreSQL",
+            args.postgres,
+            args,
+            reuse=args.reuse,
+            reset=lambda: recreate_postgres(args.postgres),
+        )
 
 
 if __name__ == "__main__":
