@@ -119,7 +119,7 @@
     if (rest.length) {
       labels.push("Others (" + rest.length + ")");
       values.push(rest.reduce((sum, [, count]) => sum + count, 0));
-      colours.push(colour("unassigned"));
+      colours.push(colour("others"));
     }
     return { labels: labels, values: values, colours: colours };
   }
