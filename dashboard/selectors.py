@@ -17,8 +17,7 @@ from django.db.models.functions import TruncDate
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard import stats
-from dashboard.models import TicketCount
+from dashboard.models import DataVersion, TicketCount
 from dashboard.serializers import FeedTicketSerializer
 from qa.models import RegressionRun
 from qa.selectors import latest_run_summary
@@ -285,17 +284,29 @@ def latest_tickets(filterset: TicketFilter, per_day: dict[datetime.date, int]) -
 def dashboard_etag(query: QueryDict, *, today: datetime.date) -> str:
     """A tag that changes with every ticket write, the filter, the day and the latest regression run.
 
-    Two cheap queries. The data version is read before any number is, so an
+    One cheap query. The data version is read before any number is, so an
     answer is never older than its tag.
     """
-    latest_run = (
+    version, latest_run = data_version_and_latest_run()
+    key = json.dumps([PAYLOAD_VERSION, version, sorted(query.lists()), today.isoformat(), latest_run])
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def data_version_and_latest_run() -> tuple[int, int | None]:
+    """The data version and the id of the latest finished regression run, in one round trip.
+
+    This is all a poll answered with 304 reads, every 15 seconds from every
+    open dashboard: one statement of two scalar subqueries rather than two.
+    """
+    version = DataVersion.objects.filter(pk=1).values("value")
+    run = (
         RegressionRun.objects.filter(finished_at__isnull=False)
         .order_by("-started_at", "-id")
-        .values_list("pk", "finished_at")
-        .first()
+        .values("pk")[:1]
     )
-    key = json.dumps(
-        [PAYLOAD_VERSION, stats.data_version(), sorted(query.lists()), today.isoformat(), latest_run],
-        default=str,
-    )
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+    version_sql, version_params = version.query.sql_with_params()
+    run_sql, run_params = run.query.sql_with_params()
+    with connections[version.db].cursor() as cursor:
+        cursor.execute(f"SELECT ({version_sql}), ({run_sql})", [*version_params, *run_params])
+        value, run_id = cursor.fetchone()
+    return value or 0, run_id
