@@ -103,7 +103,7 @@ def prepare(env: dict, tickets: int, *, reuse: bool, reset) -> None:
         reset()  # a new database, so that migrations install the automation rules the seeder applies
         manage(env, "migrate", "--no-input", "-v", "0")
         manage(env, "seed_demo", "--tickets", str(tickets), "--force", "--seed", "1")
-    manage(env, "shell", "-c", ANALYZE_POSTGRES)
+    manage(env, "shell", "-v", "0", "-c", ANALYZE_POSTGRES)
     manage(env, "collectstatic", "--no-input", "-v", "0")
 
 
