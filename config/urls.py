@@ -17,4 +17,5 @@ urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),
     path("", include("tickets.api.urls")),
     path("", include("automation.urls")),
+    path("", include("dashboard.urls")),
 ]

@@ -28,11 +28,20 @@ STATUS_RANK = Case(
 ORDERING_FIELDS = ("created_at", "updated_at", "priority", "status", "id")
 
 
-def start_of_day(day: datetime.date) -> datetime.datetime:
-    """Midnight at the start of `day` in the project's TIME_ZONE, as an aware datetime."""
-    return timezone.make_aware(
+def start_of_day(day: datetime.date) -> datetime.datetime | None:
+    """Midnight at the start of `day` in the project's TIME_ZONE, as an aware datetime.
+
+    None at the ends of the calendar (year 1 or 9999), where the zone's offset
+    would leave the range of datetimes: such a bound excludes nothing.
+    """
+    moment = timezone.make_aware(
         datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone()
     )
+    try:
+        moment.astimezone(datetime.UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 class TicketOrderingFilter(django_filters.OrderingFilter):
@@ -98,10 +107,12 @@ class TicketFilter(django_filters.FilterSet):
         return queryset
 
     def filter_created_after(self, queryset, name, value):
-        return queryset.filter(created_at__gte=start_of_day(value))
+        start = start_of_day(value)
+        return queryset if start is None else queryset.filter(created_at__gte=start)
 
     def filter_created_before(self, queryset, name, value):
-        return queryset.filter(created_at__lt=start_of_day(value + datetime.timedelta(days=1)))
+        end = start_of_day(value + datetime.timedelta(days=1)) if value < datetime.date.max else None
+        return queryset if end is None else queryset.filter(created_at__lt=end)
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

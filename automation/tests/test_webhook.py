@@ -304,10 +304,11 @@ def test_an_accepted_delivery_takes_a_fixed_number_of_queries(deliver, acme, dja
 
     rulebook.current_rules()
     # integrations, accepted before?; the delivery's transaction: savepoint, (ticket save: savepoint,
-    # ticket, events, automation log, release), delivery row, release. On PostgreSQL the log is
-    # written with COPY, which Django's query log does not see.
+    # ticket, events, automation log, dashboard summary upsert and write counter, release),
+    # delivery row, release. On PostgreSQL the log is written with COPY, which Django's query log
+    # does not see.
     log_insert = 1 if connection.vendor == "sqlite" else 0
-    with django_assert_num_queries(9 + log_insert):
+    with django_assert_num_queries(11 + log_insert):
         assert deliver({"title": "Counted", "priority": "high"}, secret=acme.secret).status_code == 201
 
 

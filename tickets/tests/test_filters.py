@@ -107,3 +107,14 @@ def test_filtered_queries_select_no_distinct_rows(tickets):
     assert result.is_valid()
     assert "DISTINCT" not in str(result.qs.query).upper()
     assert "DISTINCT" not in str(result.qs.values("id").query).upper()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "America/Adak"])
+@pytest.mark.parametrize(
+    "query", ["created_after=0001-01-01", "created_before=9999-12-31", "created_after=9999-12-31"]
+)
+def test_the_ends_of_the_calendar_are_answered_not_crashed(tickets, settings, zone, query):
+    settings.TIME_ZONE = zone
+    timezone.deactivate()
+    found = ids(query)
+    assert found == ([] if query == "created_after=9999-12-31" else ids(""))

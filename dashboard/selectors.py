@@ -1,0 +1,312 @@
+"""The dashboard's numbers for a filter: from the summary table, or from tickets when it cannot answer.
+
+Every count comes from grouped queries over `TicketCount` (a few thousand
+rows at most, whatever the number of tickets). Only a `search` filter needs
+the tickets' text, and then the same groupings run over the filtered tickets
+instead. The latest-10 feed always reads tickets (newest first, an index scan).
+"""
+
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import connections
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import TruncDate
+from django.http import QueryDict
+from django.utils import timezone
+
+from dashboard.models import DataVersion, TicketCount
+from dashboard.serializers import FeedTicketSerializer
+from qa.models import RegressionRun
+from qa.selectors import latest_run_summary
+from tickets.filters import TicketFilter, start_of_day
+from tickets.models import Ticket
+
+STATUSES = tuple(Ticket.Status.values)
+PRIORITIES = tuple(Ticket.Priority.values)
+UNRESOLVED = (Ticket.Status.OPEN, Ticket.Status.IN_PROGRESS)
+DEFAULT_DAYS = 14
+# The per-day chart draws one point a day; beyond a year it is unreadable and the answer grows without bound.
+MAX_DAYS = 366
+FEED_SIZE = 10
+# Filter dates outside these would overflow date arithmetic (a day before, a day after, time zones).
+EARLIEST_DAY = datetime.date(1900, 1, 1)
+LATEST_DAY = datetime.date(9999, 12, 1)
+# Raise when the JSON's shape changes, so browsers drop answers cached under the old shape.
+PAYLOAD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class DayRange:
+    """The days of the per-day chart, first and last included."""
+
+    first: datetime.date
+    last: datetime.date
+
+    def __len__(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def days(self) -> list[datetime.date]:
+        return [self.first + datetime.timedelta(days=n) for n in range(len(self))]
+
+
+def local_today() -> datetime.date:
+    """Today in the project's TIME_ZONE: the day the charts end on."""
+    return timezone.localdate(timezone=timezone.get_default_timezone())
+
+
+def chart_range(cleaned: dict, today: datetime.date) -> DayRange:
+    """The filter's date range; without one the last 14 days, with half of one the 14 days it implies."""
+    after, before = cleaned.get("created_after"), cleaned.get("created_before")
+    if after and before:
+        return DayRange(after, before)
+    if after:
+        return DayRange(after, max(after, today))
+    last = before or today
+    return DayRange(last - datetime.timedelta(days=DEFAULT_DAYS - 1), last)
+
+
+def dashboard_filter(query: QueryDict, *, today: datetime.date) -> TicketFilter:
+    """The shared TicketFilter on `query`, plus the dashboard's limits on its dates."""
+    filterset = TicketFilter(query, queryset=Ticket.objects.all())
+    if not filterset.is_valid():
+        return filterset
+    form = filterset.form
+    for name in ("created_after", "created_before"):
+        value = form.cleaned_data.get(name)
+        if value and not EARLIEST_DAY <= value <= LATEST_DAY:
+            form.add_error(name, f"Enter a date between {EARLIEST_DAY} and {LATEST_DAY}.")
+    if form.is_valid() and len(chart_range(form.cleaned_data, today)) > MAX_DAYS:
+        form.add_error(
+            "created_after", f"The dashboard draws at most {MAX_DAYS} days; choose a shorter date range."
+        )
+    return filterset
+
+
+def filter_errors(filterset: TicketFilter) -> dict[str, list[str]]:
+    """The filter's errors keyed by query-string parameter (DRF's shape)."""
+    return {
+        ("non_field_errors" if name == "__all__" else name): [str(message) for message in messages]
+        for name, messages in filterset.errors.items()
+    }
+
+
+@dataclass(frozen=True)
+class Groupings:
+    """The ticket counts every panel is drawn from."""
+
+    by_status_priority: dict[tuple[str, str], int]
+    by_assignee: dict[str, int]
+    by_day: dict[datetime.date, int]
+    unresolved_by_day: dict[datetime.date, int]
+
+
+class CountSource:
+    """Rows with `day`, `status`, `priority`, `assigned_to` and a weight `n`, grouped for the panels."""
+
+    def __init__(self, rows: QuerySet, weight, name: str):
+        self.rows = rows
+        self.weight = weight
+        self.name = name
+
+    def grouped(self) -> Groupings:
+        """The four groupings in one statement: four GROUP BYs over the same rows, joined by UNION ALL.
+
+        One round trip instead of four: over the small summary table the ORM's
+        cost per query, not the database, is what a request waits for. The rows
+        are a common table expression, so the fallback reads the tickets once
+        (both databases materialise a CTE that is used more than once).
+        """
+        dimensions = self.rows.order_by().values("day", "status", "priority", "assigned_to", n=self.weight)
+        base, params = dimensions.query.sql_with_params()
+        unresolved = ", ".join(["%s"] * len(UNRESOLVED))
+        # PostgreSQL types a bare NULL as text, which a date cannot join in a UNION.
+        no_day = "CAST(NULL AS DATE)"
+        sql = f"WITH b AS ({base}) " + " UNION ALL ".join(
+            [
+                f"SELECT 0, {no_day}, status, priority, NULL, SUM(n) FROM b GROUP BY status, priority",
+                f"SELECT 1, {no_day}, NULL, NULL, assigned_to, SUM(n) FROM b GROUP BY assigned_to",
+                "SELECT 2, day, NULL, NULL, NULL, SUM(n) FROM b GROUP BY day",
+                f"SELECT 3, day, NULL, NULL, NULL, SUM(n) FROM b WHERE status IN ({unresolved}) GROUP BY day",
+            ]
+        )
+        groups: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
+        with connections[self.rows.db].cursor() as cursor:
+            cursor.execute(sql, [*params, *UNRESOLVED])
+            for group, day, status, priority, assigned_to, n in cursor.fetchall():
+                if group == 0:
+                    groups[0][status, priority] = int(n)
+                elif group == 1:
+                    groups[1][assigned_to] = int(n)
+                else:
+                    groups[group][as_date(day)] = int(n)
+        return Groupings(*groups)
+
+
+def as_date(value) -> datetime.date:
+    """A day as the driver returns it: a date (PostgreSQL) or ISO text (SQLite)."""
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def summary_source(cleaned: dict) -> CountSource:
+    """Counts read from the summary table, for every filter except `search`."""
+    condition = Q()
+    if cleaned.get("status"):
+        condition &= Q(status__in=cleaned["status"])
+    if cleaned.get("priority"):
+        condition &= Q(priority__in=cleaned["priority"])
+    if cleaned.get("assigned_to"):
+        condition &= Q(assigned_to=cleaned["assigned_to"])
+    if cleaned.get("unassigned") == "true":
+        condition &= Q(assigned_to="")
+    elif cleaned.get("unassigned") == "false":
+        condition &= ~Q(assigned_to="")
+    if cleaned.get("created_after"):
+        condition &= Q(day__gte=cleaned["created_after"])
+    if cleaned.get("created_before"):
+        condition &= Q(day__lte=cleaned["created_before"])
+    return CountSource(TicketCount.objects.filter(condition), F("count"), "summary")
+
+
+def live_source(filterset: TicketFilter) -> CountSource:
+    """Counts computed from the filtered tickets themselves (the fallback for `search`)."""
+    rows = filterset.qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+    return CountSource(rows, Value(1), "tickets")
+
+
+def count_source(filterset: TicketFilter) -> CountSource:
+    """The summary when it can answer the filter, the tickets otherwise."""
+    cleaned = filterset.form.cleaned_data
+    if (cleaned.get("search") or "").strip():
+        return live_source(filterset)
+    return summary_source(cleaned)
+
+
+def median_age_days(per_day: dict[datetime.date, int], today: datetime.date) -> float | None:
+    """The median age in whole days of tickets counted per creation day (None when there are none)."""
+    total = sum(per_day.values())
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found, seen = [], 0
+    for day, count in sorted(per_day.items(), reverse=True):
+        seen += count
+        while wanted and wanted[0] < seen:
+            found.append(max((today - day).days, 0))
+            wanted.pop(0)
+    return sum(found) / len(found) if len(found) == 2 else float(found[0])
+
+
+@dataclass
+class DashboardNumbers:
+    """Everything the dashboard shows for one filter."""
+
+    by_status: dict[str, int]
+    by_priority: dict[str, int]
+    by_assignee: dict[str, int]
+    created_per_day: list[dict]
+    latest: list[Ticket]
+    regression: dict | None
+    headline: dict
+    span: DayRange
+    source: str
+
+    def as_json(self) -> dict:
+        """SPEC's `/dashboard/data` answer, plus `headline`, `range` and `source`."""
+        return {
+            "by_status": self.by_status,
+            "by_priority": self.by_priority,
+            "by_assignee": self.by_assignee,
+            "created_per_day": self.created_per_day,
+            "latest": FeedTicketSerializer(self.latest, many=True).data,
+            "regression": self.regression,
+            "headline": self.headline,
+            "range": {"first": self.span.first.isoformat(), "last": self.span.last.isoformat()},
+            "source": self.source,
+        }
+
+
+def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> DashboardNumbers:
+    """The numbers of every panel for a valid filter: at most four queries, whatever the ticket count."""
+    source = count_source(filterset)
+    span = chart_range(filterset.form.cleaned_data, today)
+    counts = source.grouped()
+    pairs = counts.by_status_priority
+    by_status = {s: sum(n for (status, _), n in pairs.items() if status == s) for s in STATUSES}
+    by_priority = {p: sum(n for (_, priority), n in pairs.items() if priority == p) for p in PRIORITIES}
+    loads = sorted(((a, n) for a, n in counts.by_assignee.items() if n), key=lambda item: (-item[1], item[0]))
+    return DashboardNumbers(
+        by_status=by_status,
+        by_priority=by_priority,
+        by_assignee=dict(loads),
+        created_per_day=[{"date": d.isoformat(), "count": counts.by_day.get(d, 0)} for d in span.days()],
+        latest=latest_tickets(filterset, counts.by_day),
+        regression=latest_run_summary(),
+        headline={
+            "total": sum(by_status.values()),
+            "open": by_status[Ticket.Status.OPEN],
+            "in_progress": by_status[Ticket.Status.IN_PROGRESS],
+            "closed": by_status[Ticket.Status.CLOSED],
+            "high_priority_unresolved": sum(pairs.get((s, Ticket.Priority.HIGH), 0) for s in UNRESOLVED),
+            "median_unresolved_age_days": median_age_days(counts.unresolved_by_day, today),
+        },
+        span=span,
+        source=source.name,
+    )
+
+
+def latest_tickets(filterset: TicketFilter, per_day: dict[datetime.date, int]) -> list[Ticket]:
+    """The 10 newest tickets of the filtered set, read from the recent days that hold them.
+
+    The counts per creation day say on which day the 10th newest ticket was
+    created. Bounding `created_at` there makes the query a short range scan of
+    a `(column, created_at)` index on both databases; without a bound, SQLite
+    (which keeps no statistics unless ANALYZE ran) may pick the status index
+    and sort every matching row: seconds at a million tickets. Should the
+    bound find fewer tickets than counted (a summary out of step), the query
+    runs again without it.
+    """
+    newest = filterset.qs.order_by("-created_at", "-id")
+    wanted = min(FEED_SIZE, sum(per_day.values()))
+    seen, since = 0, None
+    for day in sorted(per_day, reverse=True):
+        seen, since = seen + per_day[day], day
+        if seen >= FEED_SIZE:
+            break
+    if since is None:
+        return list(newest[:FEED_SIZE]) if wanted else []
+    found = list(newest.filter(created_at__gte=start_of_day(since))[:FEED_SIZE])
+    return found if len(found) >= wanted else list(newest[:FEED_SIZE])
+
+
+def dashboard_etag(query: QueryDict, *, today: datetime.date) -> str:
+    """A tag that changes with every ticket write, the filter, the day and the latest regression run.
+
+    One cheap query. The data version is read before any number is, so an
+    answer is never older than its tag.
+    """
+    version, latest_run = data_version_and_latest_run()
+    key = json.dumps([PAYLOAD_VERSION, version, sorted(query.lists()), today.isoformat(), latest_run])
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+def data_version_and_latest_run() -> tuple[int, int | None]:
+    """The data version and the id of the latest finished regression run, in one round trip.
+
+    This is all a poll answered with 304 reads, every 15 seconds from every
+    open dashboard: one statement of two scalar subqueries rather than two.
+    """
+    version = DataVersion.objects.filter(pk=1).values("value")
+    run = (
+        RegressionRun.objects.filter(finished_at__isnull=False)
+        .order_by("-started_at", "-id")
+        .values("pk")[:1]
+    )
+    version_sql, version_params = version.query.sql_with_params()
+    run_sql, run_params = run.query.sql_with_params()
+    with connections[version.db].cursor() as cursor:
+        cursor.execute(f"SELECT ({version_sql}), ({run_sql})", [*version_params, *run_params])
+        value, run_id = cursor.fetchone()
+    return value or 0, run_id

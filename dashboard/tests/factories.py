@@ -1,0 +1,35 @@
+"""Helpers for the dashboard's tests: tickets at a given moment, and the summary as a plain dict."""
+
+import datetime
+import zoneinfo
+
+from dashboard import stats
+from dashboard.models import TicketCount
+from tickets.tests.factories import TicketFactory
+
+
+def at(day: str, hour: int = 12, minute: int = 0, zone: str = "UTC") -> datetime.datetime:
+    """An aware datetime: `at("2026-03-01", 23, 30)` is 23:30 UTC on 1 March 2026."""
+    return datetime.datetime.fromisoformat(f"{day}T{hour:02}:{minute:02}").replace(
+        tzinfo=zoneinfo.ZoneInfo(zone)
+    )
+
+
+def ticket_at(moment: datetime.datetime, **fields):
+    """A ticket saved through the model (rules and receivers run) created at `moment`."""
+    return TicketFactory(created_at=moment, **fields)
+
+
+def summary() -> dict[tuple, int]:
+    """The summary table as {(day, status, priority, assigned_to): count}, empty buckets left out."""
+    return {
+        (row.day, row.status, row.priority, row.assigned_to): row.count
+        for row in TicketCount.objects.exclude(count=0)
+    }
+
+
+def recounted() -> dict[tuple, int]:
+    """What the summary should hold, counted from the tickets."""
+    return {
+        (row["day"], row["status"], row["priority"], row["assigned_to"]): row["n"] for row in stats.recount()
+    }
