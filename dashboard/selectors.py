@@ -18,9 +18,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard.models import DataVersion, TicketCount
-from dashboard.serializers import FeedTicketSerializer
 from qa.models import RegressionRun
 from qa.selectors import latest_run_summary
+from tickets.api.serializers import TicketSerializer
 from tickets.filters import TicketFilter, start_of_day
 from tickets.models import Ticket
 
@@ -220,7 +220,7 @@ class DashboardNumbers:
             "by_priority": self.by_priority,
             "by_assignee": self.by_assignee,
             "created_per_day": self.created_per_day,
-            "latest": FeedTicketSerializer(self.latest, many=True).data,
+            "latest": TicketSerializer(self.latest, many=True).data,
             "regression": self.regression,
             "headline": self.headline,
             "range": {"first": self.span.first.isoformat(), "last": self.span.last.isoformat()},
