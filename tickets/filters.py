@@ -8,6 +8,7 @@ parameter's name, which the API answers with 400 and the dashboard shows.
 """
 
 import datetime
+from collections.abc import Callable
 
 import django_filters
 from django import forms
@@ -26,6 +27,17 @@ STATUS_RANK = Case(
     output_field=IntegerField(),
 )
 ORDERING_FIELDS = ("created_at", "updated_at", "priority", "status", "id")
+
+# Functions that count the tickets a filter selects without reading them, from
+# the cleaned filter values, or answer None when they cannot. Another app
+# registers one (the dashboard's summary table): the core does not know it.
+COUNTERS: list[Callable[[dict], int | None]] = []
+
+
+def register_counter(counter: Callable[[dict], int | None]) -> Callable[[dict], int | None]:
+    """Decorator: offer `counter` to `TicketFilter.known_count`."""
+    COUNTERS.append(counter)
+    return counter
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime | None:
@@ -98,6 +110,14 @@ class TicketFilter(django_filters.FilterSet):
         model = Ticket
         fields = []
         form = TicketFilterForm
+
+    def known_count(self) -> int | None:
+        """How many tickets this (valid) filter selects, if a registered counter can tell cheaply."""
+        for counter in COUNTERS:
+            count = counter(self.form.cleaned_data)
+            if count is not None:
+                return count
+        return None
 
     def filter_unassigned(self, queryset, name, value):
         if value == "true":

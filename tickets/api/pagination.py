@@ -1,6 +1,7 @@
 """Page-numbered lists: `?page=N&page_size=M`, default 50, at most 500."""
 
-from django.core.paginator import InvalidPage
+from django.core.paginator import InvalidPage, Paginator
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 
@@ -17,6 +18,18 @@ def _whole_number(request, name: str, default: int) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
         raise ValidationError({name: [f"Must be a whole number from 1 to 999999999, not {raw[:20]!r}."]})
     return int(raw)
+
+
+class KnownCountPaginator(Paginator):
+    """Django's paginator, told the total when the caller already knows it (no COUNT query)."""
+
+    def __init__(self, object_list, per_page, *, known_count: int | None = None):
+        super().__init__(object_list, per_page)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count
 
 
 class TicketPagination(PageNumberPagination):
@@ -37,7 +50,9 @@ class TicketPagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
-        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        # A view may know the total without counting rows (`known_count(request)`).
+        known = view.known_count(request) if view is not None and hasattr(view, "known_count") else None
+        paginator = KnownCountPaginator(queryset, self.get_page_size(request), known_count=known)
         if request.query_params.get(self.page_query_param) in self.last_page_strings:
             number = paginator.num_pages
         else:

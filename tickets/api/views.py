@@ -95,6 +95,17 @@ class TicketViewSet(viewsets.ModelViewSet):
         except Http404:
             raise NotFound("No ticket has this id.") from None
 
+    def known_count(self, request) -> int | None:
+        """The list's total from a registered counter (the dashboard's summary), if it can tell.
+
+        COUNT(*) over a million filtered tickets costs more than the page
+        itself; the summary answers every filter but `search` exactly.
+        """
+        if self.action != "list":
+            return None
+        filterset = TicketFilter(request.query_params, queryset=Ticket.objects.none())
+        return filterset.known_count() if filterset.is_valid() else None
+
     def actor(self) -> Actor:
         return Actor.for_user(self.request.user)
 
