@@ -13,6 +13,7 @@ from django.urls import path, reverse
 
 from automation import engine, rulebook, webhook_admin  # noqa: F401 - webhook_admin registers its admins
 from automation.models import AutomationLog, Rule, RuleAction, RuleCondition
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.models import Ticket
 
 
@@ -216,7 +217,7 @@ class RuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(AutomationLog)
-class AutomationLogAdmin(admin.ModelAdmin):
+class AutomationLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every rule firing, read-only."""
 
     list_display = ("id", "created_at", "rule_name", "ticket_id", "changes", "save_id")
@@ -225,12 +226,3 @@ class AutomationLogAdmin(admin.ModelAdmin):
     ordering = ("-id",)
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from automation import signatures
 from automation.models import Integration, WebhookDelivery
 from automation.webhook import integration_save_secret
+from tickets.admin_mixins import ReadOnlyAdminMixin
 
 
 class IntegrationAddForm(forms.ModelForm):
@@ -106,7 +107,7 @@ class IntegrationAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every delivery, accepted or not, with the reason: read-only."""
 
     list_display = (
@@ -126,12 +127,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
             return "-"
         url = reverse("admin:tickets_ticket_change", args=[delivery.ticket_id])
         return format_html('<a href="{}">#{}</a>', url, delivery.ticket_id)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

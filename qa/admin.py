@@ -13,6 +13,7 @@ from qa.models import CheckResult, RegressionRun
 from qa.registry import CHECKS
 from qa.reports import LogDirectoryError
 from qa.runner import run_regression
+from tickets.admin_mixins import ReadOnlyAdminMixin
 
 RUN_PERMISSION = "qa.run_regression"
 MESSAGE_LEVELS = {"passed": messages.SUCCESS, "failed": messages.WARNING, "error": messages.ERROR}
@@ -28,20 +29,7 @@ class StartRunForm(forms.Form):
     )
 
 
-class ReadOnlyMixin:
-    """Runs are written by the runner only; nobody adds, edits or deletes them in admin."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CheckResultInline(ReadOnlyMixin, admin.TabularInline):
+class CheckResultInline(ReadOnlyAdminMixin, admin.TabularInline):
     """Each check of the run: outcome, count, time, and the reason per offending ticket."""
 
     model = CheckResult
@@ -62,7 +50,7 @@ class CheckResultInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(RegressionRun)
-class RegressionRunAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class RegressionRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every stored run, newest first; admins and analysts may start one."""
 
     list_display = ("started_at", "outcome", "violations", "duration", "check_outcomes", "triggered_by")

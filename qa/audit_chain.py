@@ -12,7 +12,7 @@ from django.db.models import F, Value, Window
 from django.db.models.functions import Lag
 
 from qa.registry import MAX_IDS, CheckFindings, Violation, register_check
-from tickets.audit import Actor, canonical_json, chain_hash, hash_time
+from tickets.events import recomputed_hash
 from tickets.models import TicketEvent
 
 # How many of the newest events get their content re-hashed on every run.
@@ -39,16 +39,7 @@ def altered_events(limit: int = REHASHED_EVENTS) -> list[Violation]:
     newest = TicketEvent.objects.order_by("-id")[:limit]
     found = []
     for event in newest.iterator(chunk_size=2000):
-        digest = chain_hash(
-            event.prev_hash,
-            ticket_id=event.ticket_id,
-            kind=event.kind,
-            actor=Actor(event.actor_type, event.actor_id, event.actor_name),
-            source=event.source,
-            changes_json=canonical_json(event.changes),
-            created_at=hash_time(event.created_at),
-        )
-        if digest != event.hash:
+        if recomputed_hash(event) != event.hash:
             found.append(
                 Violation(event.ticket_id, f"event #{event.pk}: its content does not match its hash")
             )

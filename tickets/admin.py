@@ -12,6 +12,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.audit import Actor, acting_as
 from tickets.bulk import bulk_update_tickets
 from tickets.models import Ticket, TicketEvent
@@ -206,7 +207,7 @@ def _first_message(error: ValidationError, tickets: list[Ticket]) -> str:
 
 
 @admin.register(TicketEvent)
-class TicketEventAdmin(admin.ModelAdmin):
+class TicketEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The whole audit trail, read-only."""
 
     list_display = ("id", "created_at", "ticket_id", "kind", "actor", "source", "changes")
@@ -216,12 +217,3 @@ class TicketEventAdmin(admin.ModelAdmin):
     paginator = CappedCountPaginator
     show_full_result_count = False
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,6 +6,7 @@ Migrations install them (`install_sql`/`remove_sql` per table); the project's
 `flush` command lifts them for the length of a deliberate wipe.
 """
 
+from django.db import migrations
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 PG_FUNCTION = """
@@ -69,3 +70,17 @@ def run_sql(connection: BaseDatabaseWrapper, statements: list[str]) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+
+
+def append_only_operation(table: str) -> migrations.RunPython:
+    """A migration operation that installs the triggers on `table` (and removes them on reverse)."""
+
+    def protect(apps, schema_editor):
+        for statement in install_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    def unprotect(apps, schema_editor):
+        for statement in remove_sql(schema_editor.connection.vendor, table):
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(protect, unprotect)

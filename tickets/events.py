@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from tickets.audit import (
+    Actor,
     AuditEntry,
     TicketWrite,
     canonical_json,
@@ -78,6 +79,19 @@ def build_event_rows(
 def as_events(rows: Iterable[dict]) -> list[TicketEvent]:
     """Unsaved TicketEvent objects for rows made by `build_event_rows`."""
     return [TicketEvent(**{k: v for k, v in row.items() if k != "changes_json"}) for row in rows]
+
+
+def recomputed_hash(event: TicketEvent) -> str:
+    """The hash `event` should carry, computed again from its stored content and `prev_hash`."""
+    return chain_hash(
+        event.prev_hash,
+        ticket_id=event.ticket_id,
+        kind=event.kind,
+        actor=Actor(event.actor_type, event.actor_id, event.actor_name),
+        source=event.source,
+        changes_json=canonical_json(event.changes),
+        created_at=hash_time(event.created_at),
+    )
 
 
 def last_hash(ticket_id: int, using: str) -> str:

@@ -2,17 +2,7 @@
 
 from django.db import migrations
 
-from tickets.append_only import install_sql, remove_sql
-
-
-def protect(apps, schema_editor):
-    for statement in install_sql(schema_editor.connection.vendor, "automation_logs"):
-        schema_editor.execute(statement)
-
-
-def unprotect(apps, schema_editor):
-    for statement in remove_sql(schema_editor.connection.vendor, "automation_logs"):
-        schema_editor.execute(statement)
+from tickets.append_only import append_only_operation
 
 
 class Migration(migrations.Migration):
@@ -20,4 +10,4 @@ class Migration(migrations.Migration):
         ("automation", "0003_integrations_and_webhook_deliveries"),
         ("tickets", "0003_audit_append_only"),
     ]
-    operations = [migrations.RunPython(protect, unprotect)]
+    operations = [append_only_operation("automation_logs")]

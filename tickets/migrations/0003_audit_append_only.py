@@ -2,19 +2,9 @@
 
 from django.db import migrations
 
-from tickets.append_only import install_sql, remove_sql
-
-
-def protect(apps, schema_editor):
-    for statement in install_sql(schema_editor.connection.vendor, "ticket_events"):
-        schema_editor.execute(statement)
-
-
-def unprotect(apps, schema_editor):
-    for statement in remove_sql(schema_editor.connection.vendor, "ticket_events"):
-        schema_editor.execute(statement)
+from tickets.append_only import append_only_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("tickets", "0002_regression_indexes")]
-    operations = [migrations.RunPython(protect, unprotect)]
+    operations = [append_only_operation("ticket_events")]
