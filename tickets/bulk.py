@@ -117,20 +117,7 @@ def _apply_histories(tickets: Sequence[Ticket], context, using: str) -> None:
             return
         for index, ticket in movers:
             when, values = ticket.history[step]
-            stored = ticket.state()
-            for name, value in values.items():
-                setattr(ticket, name, value)
-            ticket.normalize()
-            state = ticket.state()
-            _check(index, state, stored)
-            ticket.current_write = TicketWrite(
-                actor=context.actor,
-                source=context.source,
-                stored=stored,
-                proposed=state,
-                stored_version=ticket.version,
-                when=when,
-            )
+            _begin_update(index, ticket, ticket.state(), values, when, ticket.version, context)
         moved = [ticket for _, ticket in movers]
         tickets_pre_bulk_update.send(sender=Ticket, tickets=moved, using=using)
         for ticket in moved:
@@ -170,19 +157,7 @@ def bulk_update_tickets(
         for index, (ticket, values, when) in enumerate(changes):
             row = stored_rows[ticket.pk]
             stored = {name: row[name] for name in TRACKED_FIELDS}
-            for name in TRACKED_FIELDS:
-                setattr(ticket, name, values.get(name, stored[name]))
-            ticket.normalize()
-            state = ticket.state()
-            _check(index, state, stored)
-            ticket.current_write = TicketWrite(
-                actor=context.actor,
-                source=context.source,
-                stored=stored,
-                proposed=state,
-                stored_version=row["version"],
-                when=when,
-            )
+            _begin_update(index, ticket, stored, values, when, row["version"], context)
             ticket.updated_at = when
             tickets.append(ticket)
         tickets_pre_bulk_update.send(sender=Ticket, tickets=tickets, using=using)
@@ -197,6 +172,25 @@ def bulk_update_tickets(
         )
         tickets_post_bulk_update.send(sender=Ticket, tickets=changed, using=using)
     return changed
+
+
+def _begin_update(
+    index: int, ticket: Ticket, stored: dict, values: dict, when, version: int, context
+) -> None:
+    """Put `values` over the `stored` state and open the ticket's TicketWrite, as Ticket.save would."""
+    for name in TRACKED_FIELDS:
+        setattr(ticket, name, values.get(name, stored[name]))
+    ticket.normalize()
+    state = ticket.state()
+    _check(index, state, stored)
+    ticket.current_write = TicketWrite(
+        actor=context.actor,
+        source=context.source,
+        stored=stored,
+        proposed=state,
+        stored_version=version,
+        when=when,
+    )
 
 
 def _check(index: int, state: dict, stored: dict | None) -> None:
