@@ -202,7 +202,8 @@ class TicketEvent(models.Model):
     so deleting a ticket keeps its trail (and adds a `deleted` event).
     """
 
-    Kind = models.TextChoices("Kind", [(k, k.capitalize()) for k in EVENT_KINDS])
+    # (member name, stored value): the value is the lower-case kind that rows hold.
+    Kind = models.TextChoices("Kind", [(k.upper(), k) for k in EVENT_KINDS])
     Source = models.TextChoices("Source", [(s, s) for s in SOURCES])
 
     ticket = models.ForeignKey(
