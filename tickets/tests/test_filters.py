@@ -7,7 +7,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from tickets.filters import TicketFilter
+from tickets.filters import TicketFilter, TicketFilterForm
 from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
 
@@ -107,3 +107,9 @@ def test_filtered_queries_select_no_distinct_rows(tickets):
     assert result.is_valid()
     assert "DISTINCT" not in str(result.qs.query).upper()
     assert "DISTINCT" not in str(result.qs.values("id").query).upper()
+
+
+def test_an_empty_item_in_ordering_is_an_error_not_a_query_on_a_nameless_field():
+    assert errors("ordering=,") == {"ordering": [TicketFilterForm.EMPTY_ORDERING_ITEM]}
+    assert errors("ordering=priority,,id") == {"ordering": [TicketFilterForm.EMPTY_ORDERING_ITEM]}
+    assert ids("ordering=") == ids("")
