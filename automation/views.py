@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from automation import webhook
+from automation import signatures, webhook
 from automation.serializers import WebhookTicketSerializer
 from tickets.api import schema
 from tickets.api.exceptions import PayloadTooLarge
@@ -78,14 +78,14 @@ def envelope_of(request) -> webhook.Envelope:
     parameters=[
         OpenApiParameter(
             "webhook-id",
-            str,
+            {"type": "string", "pattern": f"^[!-~]{{1,{signatures.MAX_WEBHOOK_ID_LENGTH}}}$"},
             OpenApiParameter.HEADER,
             required=True,
             description="The delivery's unique id (1-255 printable ASCII characters); the idempotency key.",
         ),
         OpenApiParameter(
             "webhook-timestamp",
-            int,
+            {"type": "integer", "minimum": 0, "maximum": 999_999_999_999},
             OpenApiParameter.HEADER,
             required=True,
             description="When it was signed, in whole seconds since 1970-01-01 UTC.",
