@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from automation import webhook
+from automation import signatures, webhook
 from automation.serializers import WebhookTicketSerializer
 from tickets.api import schema
 from tickets.api.exceptions import PayloadTooLarge
@@ -18,6 +18,9 @@ from tickets.api.serializers import TicketSerializer
 
 SIGNATURE_HEADERS = ("webhook-id", "webhook-timestamp", "webhook-signature")
 UNAUTHORIZED = {"detail": "The webhook signature did not verify."}
+TOO_MANY_REFUSALS = {
+    "detail": "Too many refused deliveries from this address; retry after Retry-After seconds."
+}
 
 
 class IntegrationRateThrottle(SimpleRateThrottle):
@@ -27,6 +30,31 @@ class IntegrationRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": view.integration.pk}
+
+
+class RefusalRateThrottle(SimpleRateThrottle):
+    """TRIAGE_WEBHOOK_REFUSAL_RATE logged refusals per client address.
+
+    Every refused delivery (bad signature, throttled, too large) is logged,
+    and the log must not grow without bound under a flood of junk: past
+    this rate an address's refusals are answered 429 and not logged. Only
+    refusals count, so junk from an address never slows a valid sender.
+    The address is REMOTE_ADDR (REST_FRAMEWORK NUM_PROXIES is 0): a
+    forwarded-for header is the client's to invent.
+    """
+
+    scope = "webhook_refusals"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def may_log_refusal(request) -> tuple[bool, int]:
+    """Whether this address may log one more refused delivery, and else the seconds to wait."""
+    throttle = RefusalRateThrottle()
+    if throttle.allow_request(request, None):
+        return True, 0
+    return False, max(1, int(throttle.wait() or 1))
 
 
 def envelope_of(request) -> webhook.Envelope:
@@ -50,14 +78,14 @@ def envelope_of(request) -> webhook.Envelope:
     parameters=[
         OpenApiParameter(
             "webhook-id",
-            str,
+            {"type": "string", "pattern": f"^[!-~]{{1,{signatures.MAX_WEBHOOK_ID_LENGTH}}}$"},
             OpenApiParameter.HEADER,
             required=True,
             description="The delivery's unique id (1-255 printable ASCII characters); the idempotency key.",
         ),
         OpenApiParameter(
             "webhook-timestamp",
-            int,
+            {"type": "integer", "minimum": 0, "maximum": 999_999_999_999},
             OpenApiParameter.HEADER,
             required=True,
             description="When it was signed, in whole seconds since 1970-01-01 UTC.",
@@ -79,6 +107,7 @@ def envelope_of(request) -> webhook.Envelope:
         401: schema.error("Missing or wrong signature, or a timestamp out of tolerance; nothing created."),
         413: schema.TOO_LARGE,
         429: schema.THROTTLED,
+        503: schema.UNAVAILABLE,
     },
 )
 class WebhookView(APIView):
@@ -102,15 +131,23 @@ class WebhookView(APIView):
         try:
             self.integration = webhook.identify(envelope)
         except webhook.Unverified as error:
-            return self._answer(webhook.reject(envelope, 401, error.reason, UNAUTHORIZED, error.integration))
+            return self._refuse(request, envelope, 401, error.reason, UNAUTHORIZED, error.integration)
         throttle = IntegrationRateThrottle()
         if not throttle.allow_request(request, self):
-            wait = throttle.wait()
-            answer = webhook.reject(
-                envelope, 429, "throttled", {"detail": "Too many deliveries."}, self.integration
-            )
-            return self._answer(answer, headers={"Retry-After": str(int(wait or 1))})
+            wait = str(max(1, int(throttle.wait() or 1)))
+            detail = {"detail": "Too many deliveries."}
+            return self._refuse(request, envelope, 429, "throttled", detail, self.integration, wait)
         return self._answer(webhook.accept(envelope, self.integration))
+
+    def _refuse(
+        self, request, envelope, status, reason, data, integration=None, retry_after=None
+    ) -> Response:
+        """Log and answer a refusal, unless this address has logged too many lately (then 429, unlogged)."""
+        allowed, wait = may_log_refusal(request)
+        if not allowed:
+            return Response(TOO_MANY_REFUSALS, status=429, headers={"Retry-After": str(wait)})
+        headers = {"Retry-After": retry_after} if retry_after else None
+        return self._answer(webhook.reject(envelope, status, reason, data, integration), headers=headers)
 
     @staticmethod
     def _answer(answer: webhook.Answer, headers=None) -> Response:
@@ -118,7 +155,12 @@ class WebhookView(APIView):
 
     @classmethod
     def on_body_too_large(cls, request, length: int | None) -> None:
-        """Called by the body-size middleware: log the refused delivery (its body unread)."""
+        """Called by the body-size middleware: log the refused delivery (its body unread).
+
+        Past the address's refusal rate it is not logged (the answer stays 413).
+        """
+        if not may_log_refusal(request)[0]:
+            return
         headers = {name: request.headers.get(name, "") for name in SIGNATURE_HEADERS}
         envelope = webhook.Envelope(headers, b"", request.META.get("REMOTE_ADDR"), body_bytes=length or 0)
         webhook.reject(envelope, 413, _too_large_reason(length), {})

@@ -15,188 +15,29 @@ webhook deliveries/s, with their ratios to the ceiling.
 """
 
 import argparse
-import http.client
-import itertools
 import json
 import os
 import random
 import re
 import secrets
-import signal
-import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 from automation.signatures import sign
+from bench.harness import (
+    Phase,
+    drive,
+    free_port,
+    manage,
+    postgres_database,
+    server_env,
+    start_server,
+    stop_server,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-HOST = "127.0.0.1"
 PORT_RANGE = range(8101, 8200)
-
-# (method, path, body, headers) for request n of client thread `index`: make(index, n).
-RequestMaker = Callable[[int, int], tuple[str, str, bytes | None, dict]]
-
-
-@dataclass
-class Phase:
-    """What one phase of load measured."""
-
-    name: str
-    seconds: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter = field(default_factory=Counter)
-    unexpected: list[str] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
-
-    def percentile(self, fraction: float) -> float:
-        """Latency in milliseconds at `fraction` (0.5 is the median)."""
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return 1000 * ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-    @property
-    def errors(self) -> int:
-        return len(self.unexpected)
-
-
-def drive(
-    name: str,
-    make: RequestMaker,
-    *,
-    port: int,
-    expected: set[int],
-    threads: int,
-    duration: float,
-    max_requests: int,
-    warmup: int = 10,
-) -> Phase:
-    """Send requests from `threads` threads for `duration` seconds (or `max_requests` in all)."""
-    phase = Phase(name)
-    lock = threading.Lock()
-    budget = itertools.count()
-    ready, go = threading.Barrier(threads + 1), threading.Event()
-    clock = {"deadline": 0.0}
-
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection(HOST, port, timeout=60)
-        for n in range(warmup):  # connections, rule caches and the like, not measured
-            method, path, body, headers = make(index, -1 - n)
-            connection.request(method, path, body, headers)
-            connection.getresponse().read()
-        ready.wait()
-        go.wait()
-        latencies, statuses, unexpected = [], Counter(), []
-        n = 0
-        while time.perf_counter() < clock["deadline"] and next(budget) < max_requests:
-            method, path, body, headers = make(index, n)
-            began = time.perf_counter()
-            connection.request(method, path, body, headers)
-            response = connection.getresponse()
-            content = response.read()
-            latencies.append(time.perf_counter() - began)
-            statuses[response.status] += 1
-            if response.status not in expected and len(unexpected) < 5:
-                unexpected.append(f"{response.status} {content[:200]!r}")
-            n += 1
-        connection.close()
-        with lock:
-            phase.latencies.extend(latencies)
-            phase.statuses.update(statuses)
-            phase.unexpected.extend(unexpected)
-
-    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
-    for worker in workers:
-        worker.start()
-    ready.wait()  # every client has warmed up
-    began = time.perf_counter()
-    clock["deadline"] = began + duration
-    go.set()
-    for worker in workers:
-        worker.join()
-    phase.seconds = time.perf_counter() - began
-    phase.unexpected += [f"{code} x{count}" for code, count in phase.statuses.items() if code not in expected]
-    return phase
-
-
-def free_port() -> int:
-    """The first port of our range that nothing listens on."""
-    import socket
-
-    for port in PORT_RANGE:
-        with socket.socket() as probe:
-            if probe.connect_ex((HOST, port)) != 0:
-                return port
-    raise SystemExit(f"no free port in {PORT_RANGE.start}-{PORT_RANGE.stop - 1}")
-
-
-def manage(env: dict, *args: str) -> str:
-    """Run a management command for the benchmark's database; its standard output."""
-    result = subprocess.run(  # noqa: S603 - our own manage.py with fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout
-
-
-def server_env(database_url: str) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRIAGE_", "DATABASE_"))}
-    env.update(
-        DJANGO_SETTINGS_MODULE="bench.settings",
-        DATABASE_URL=database_url,
-        DJANGO_DEBUG="0",
-        DJANGO_SECURE_SSL="0",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
-        DJANGO_ALLOWED_HOSTS=HOST,
-        TRIAGE_API_RATE="",  # throttling off: we measure the work, not the limit
-        TRIAGE_WEBHOOK_RATE="",
-        TRIAGE_LOG_LEVEL="WARNING",
-    )
-    return env
-
-
-def start_server(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    log = open(log_path, "w")  # noqa: SIM115 - handed to the server process
-    server = subprocess.Popen(  # noqa: S603 - gunicorn with fixed arguments
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers),
-         "--bind", f"{HOST}:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    for _ in range(300):
-        time.sleep(0.1)
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited: see {log_path}")
-        try:
-            connection = http.client.HTTPConnection(HOST, port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            continue
-    stop_server(server)
-    raise SystemExit(f"gunicorn did not answer /healthz: see {log_path}")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """Stop gunicorn and its workers (its own process group, started above)."""
-    if server.poll() is None:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def run(label: str, database_url: str, args, workdir: Path, *, seed: bool = True) -> list[Phase]:
@@ -210,7 +51,7 @@ def run(label: str, database_url: str, args, workdir: Path, *, seed: bool = True
         print(f"   seeded in {time.perf_counter() - began:.1f} s", flush=True)
     token = re.search(r"Generated token (\w+)", manage(env, "drf_create_token", "analyst")).group(1)
     secret = manage(env, "create_integration", "bench-monitoring").strip()
-    port = free_port()
+    port = free_port(PORT_RANGE)
     server = start_server(env, port, args.workers, workdir / f"gunicorn-{label}.log")
     auth = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
     run_id = secrets.token_hex(4)
@@ -276,22 +117,6 @@ def report(label: str, phases: list[Phase], args) -> None:
         share = phase.rate / ceiling.rate if ceiling.rate else float("nan")
         print(f"  {what} {phase.rate:.1f} = {share:.0%} of the bare view (target >= 10%)")
     print(f"  list p50 {phases[1].percentile(0.5):.1f} ms (target < 30 ms with a million tickets)")
-
-
-def postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
-    """Create a throwaway database on the server of `server_url`; its URL and a function dropping it."""
-    import psycopg
-
-    name = f"triage_bench_{os.getpid()}"
-    with psycopg.connect(server_url, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    parts = urlsplit(server_url)
-
-    def drop() -> None:
-        with psycopg.connect(server_url, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-    return urlunsplit(parts._replace(path=f"/{name}")), drop
 
 
 def main(argv=None) -> int:

@@ -221,6 +221,8 @@ TRIAGE_LOG_DIR = Path(env_str("TRIAGE_LOG_DIR", str(BASE_DIR / "test_logs")))
 # --- REST framework -----------------------------------------------------------
 TRIAGE_API_RATE = env_rate("TRIAGE_API_RATE", "600/min")
 TRIAGE_WEBHOOK_RATE = env_rate("TRIAGE_WEBHOOK_RATE", "600/min")
+# Refused webhook deliveries each client address may leave in the delivery log (beyond: 429, unlogged).
+TRIAGE_WEBHOOK_REFUSAL_RATE = env_rate("TRIAGE_WEBHOOK_REFUSAL_RATE", "60/min")
 REST_FRAMEWORK = {
     # Token first: a request with a bad token is refused with 401 even when a
     # session cookie rides along, and anonymous requests get 401 (not 403).
@@ -231,7 +233,14 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"api": TRIAGE_API_RATE, "webhook": TRIAGE_WEBHOOK_RATE},
+    "DEFAULT_THROTTLE_RATES": {
+        "api": TRIAGE_API_RATE,
+        "webhook": TRIAGE_WEBHOOK_RATE,
+        "webhook_refusals": TRIAGE_WEBHOOK_REFUSAL_RATE,
+    },
+    # Throttles key anonymous clients by REMOTE_ADDR: X-Forwarded-For is whatever the client says.
+    # Behind N trusted proxies that append it, set this to N.
+    "NUM_PROXIES": 0,
     "DATETIME_FORMAT": "iso-8601",
     # Turns a model's ValidationError into a field-keyed 400 and an oversized body into 413.
     "EXCEPTION_HANDLER": "tickets.api.exceptions.exception_handler",

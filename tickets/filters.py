@@ -81,11 +81,17 @@ class TicketOrderingFilter(django_filters.OrderingFilter):
 class TicketFilterForm(forms.Form):
     """The filter's form: checks that the date range is not upside down."""
 
+    INVERTED_RANGE = "Must be on or after created_after."
+    EMPTY_ORDERING_ITEM = "Name a field between each pair of commas, e.g. priority,-created_at."
+
     def clean(self):
         data = super().clean()
         after, before = data.get("created_after"), data.get("created_before")
         if after and before and after > before:
-            self.add_error("created_before", "Must be on or after created_after.")
+            self.add_error("created_before", self.INVERTED_RANGE)
+        # `ordering=,` would otherwise reach the query as an empty field name.
+        if "" in (data.get("ordering") or ()):
+            self.add_error("ordering", self.EMPTY_ORDERING_ITEM)
         return data
 
 

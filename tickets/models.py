@@ -1,7 +1,9 @@
 """Tickets and their append-only audit trail."""
 
+from collections.abc import Collection
 from operator import attrgetter
 
+from django.conf import settings
 from django.db import models, router, transaction
 from django.db.models import F
 from django.db.models.functions import Length
@@ -55,6 +57,16 @@ class VersionField(models.PositiveIntegerField):
             value = write.stored_version
         model_instance.version = value
         return value
+
+
+class VersionConflict(Exception):
+    """A write based on another version of the ticket than the stored one: a lost update averted."""
+
+    def __init__(self, ticket_id: int, *, expected: Collection[int], current: int):
+        super().__init__(f"ticket #{ticket_id} is at version {current}, not one of {sorted(expected)}")
+        self.ticket_id = ticket_id
+        self.expected = frozenset(expected)
+        self.current = current
 
 
 class Ticket(models.Model):
@@ -124,18 +136,22 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, expected_versions: Collection[int] | None = None, **kwargs) -> None:
         """Validate, then write the ticket, its rule changes and its audit events at once.
 
         The `pre_save` listeners (the automation rules) see `current_write` and
         may change fields before the single write; the `post_save` listeners
         write the audit trail and other rows in the same transaction, so a
-        failure anywhere leaves nothing behind.
+        failure anywhere leaves nothing behind. With `expected_versions` (the
+        version the caller read; HTTP's If-Match may name several), the save
+        goes ahead only if the stored row is at one of them, and raises
+        VersionConflict otherwise (an empty collection never matches).
         """
         self.normalize()
         using = kwargs.get("using") or router.db_for_write(Ticket, instance=self)
         with transaction.atomic(using=using):
             stored_row = self._stored_row(using, lock=True)
+            self._check_stored_version(stored_row, expected_versions)
             stored = None if stored_row is None else {f: stored_row[f] for f in TRACKED_FIELDS}
             update_fields = kwargs.pop("update_fields", None)
             if update_fields is not None and stored is not None:
@@ -155,6 +171,30 @@ class Ticket(models.Model):
             if stored is None and self._state.adding:
                 self.source = context.source if context.source in self.Source.values else "system"
             super().save(*args, **kwargs)
+
+    def delete(self, *args, expected_versions: Collection[int] | None = None, **kwargs):
+        """Delete the ticket (its trail is kept); with `expected_versions`, only at one of them."""
+        using = kwargs.get("using") or router.db_for_write(Ticket, instance=self)
+        with transaction.atomic(using=using):
+            stored_row = self._stored_row(using, lock=True)
+            self._check_stored_version(stored_row, expected_versions)
+            return super().delete(*args, **kwargs)
+
+    def _check_stored_version(
+        self, stored_row: dict | None, expected_versions: Collection[int] | None
+    ) -> None:
+        """Refuse a write to a row deleted meanwhile, or to another version than the caller read.
+
+        It runs on the row just read under lock, inside the write's
+        transaction: a concurrent writer with the same expected version
+        waits for this one to commit and then finds the version moved on.
+        """
+        if self.pk is None or self._state.adding:
+            return
+        if stored_row is None:
+            raise Ticket.DoesNotExist(f"ticket #{self.pk} no longer exists")
+        if expected_versions is not None and stored_row["version"] not in expected_versions:
+            raise VersionConflict(self.pk, expected=expected_versions, current=stored_row["version"])
 
     def clean(self) -> None:
         """Model validation for forms: the field values and the assignment rule."""
@@ -202,7 +242,8 @@ class TicketEvent(models.Model):
     so deleting a ticket keeps its trail (and adds a `deleted` event).
     """
 
-    Kind = models.TextChoices("Kind", [(k, k.capitalize()) for k in EVENT_KINDS])
+    # (member name, stored value): the value is the lower-case kind that rows hold.
+    Kind = models.TextChoices("Kind", [(k.upper(), k) for k in EVENT_KINDS])
     Source = models.TextChoices("Source", [(s, s) for s in SOURCES])
 
     ticket = models.ForeignKey(
@@ -233,3 +274,31 @@ class TicketEvent(models.Model):
     def actor(self) -> str:
         """A readable actor, such as `user:admin` or `rule:High priority`."""
         return f"{self.actor_type}:{self.actor_name}"
+
+
+class IdempotencyKey(models.Model):
+    """A ticket create made with an `Idempotency-Key`, and its answer, replayed for retries.
+
+    One row per user and key, written in the create's own transaction; the
+    unique constraint is what makes simultaneous duplicates create one
+    ticket. Rows older than `tickets.idempotency.KEEP_FOR` are ignored and
+    purged.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(
+        max_length=64, help_text="SHA-256 of the request the key was first used for."
+    )
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField(help_text="The body of the first answer.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        db_table = "idempotency_keys"
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_once_per_user")]
+        # The purge deletes by age.
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status_code})"

@@ -69,17 +69,6 @@ def test_an_admin_deactivates_an_integration(admin_client, acme):
     assert not acme.active and acme.secret  # the secret is untouched
 
 
-@pytest.mark.parametrize("model", ["integration", "webhookdelivery"])
-def test_only_admins_see_integrations_and_deliveries(client, analyst_client, support_user, model):
-    url = reverse(f"admin:automation_{model}_changelist")
-    assert analyst_client.get(url).status_code == 403
-    client.force_login(support_user)
-    assert client.get(url).status_code == 302  # not staff: the admin login page
-    client.logout()
-    response = client.get(url)
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
-
-
 def test_the_delivery_log_is_read_only_and_filterable(admin_client, acme):
     other = integration_save_secret(name="billing")[0]
     WebhookDelivery.objects.create(
@@ -97,11 +86,12 @@ def test_the_delivery_log_is_read_only_and_filterable(admin_client, acme):
     )
     url = reverse("admin:automation_webhookdelivery_changelist")
     page = admin_client.get(url).content.decode()
-    assert all(text in page for text in ("a1", "b1", "c1", "This field is required", "no signature matches"))
+    shown = (">a1<", ">b1<", ">c1<", "This field is required", "no signature matches")
+    assert all(text in page for text in shown)
     rejected = admin_client.get(url, {"outcome__exact": "rejected"}).content.decode()
     assert "b1" in rejected and "c1" in rejected and ">a1<" not in rejected
     by_sender = admin_client.get(url, {"integration__id__exact": acme.pk}).content.decode()
-    assert "a1" in by_sender and "b1" not in by_sender
+    assert "a1" in by_sender and ">b1<" not in by_sender  # a bare "b1" may be in the CSRF token
     delivery = WebhookDelivery.objects.get(webhook_id="b1")
     change_url = reverse("admin:automation_webhookdelivery_change", args=[delivery.pk])
     assert b'name="_save"' not in admin_client.get(change_url).content

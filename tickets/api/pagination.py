@@ -7,6 +7,11 @@ from rest_framework.pagination import PageNumberPagination
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# The largest `page` or `page_size` accepted (nine digits keep int() away from absurd strings).
+LARGEST_NUMBER = 999_999_999
+# In the schema: a whole number, or empty (the default).
+WHOLE_NUMBER = {"type": "integer", "minimum": 1, "maximum": LARGEST_NUMBER}
+EMPTY = {"type": "string", "maxLength": 0}
 
 
 def _whole_number(request, name: str, default: int) -> int:
@@ -14,9 +19,10 @@ def _whole_number(request, name: str, default: int) -> int:
     raw = request.query_params.get(name)
     if raw is None or raw == "":
         return default
-    # Nine digits are plenty and keep int() away from absurdly long strings.
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
-        raise ValidationError({name: [f"Must be a whole number from 1 to 999999999, not {raw[:20]!r}."]})
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(LARGEST_NUMBER)) and int(raw) >= 1):
+        raise ValidationError(
+            {name: [f"Must be a whole number from 1 to {LARGEST_NUMBER}, not {raw[:20]!r}."]}
+        )
     return int(raw)
 
 
@@ -44,6 +50,27 @@ class TicketPagination(PageNumberPagination):
     page_size = DEFAULT_PAGE_SIZE
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """`page` and `page_size` as the API reads them: whole numbers from 1 (`page` may be `last`)."""
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "A page number from 1 (`last` for the last page; empty for the first); "
+                "past the last page is 404.",
+                "schema": {"anyOf": [WHOLE_NUMBER, EMPTY]},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page, default {DEFAULT_PAGE_SIZE} (also when empty); above "
+                f"{MAX_PAGE_SIZE} gets {MAX_PAGE_SIZE}.",
+                "schema": {"anyOf": [WHOLE_NUMBER, EMPTY]},
+            },
+        ]
 
     def get_page_size(self, request) -> int:
         return min(_whole_number(request, self.page_size_query_param, self.page_size), self.max_page_size)

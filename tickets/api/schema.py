@@ -16,9 +16,10 @@ ErrorDetail = inline_serializer(
 FIELD_ERRORS_SCHEMA = {
     "type": "object",
     "description": (
-        "Keys are the offending field or query parameter (or `non_field_errors`, or `detail` "
-        "for a body that is not JSON); values are lists of messages."
+        "Keys are the offending field, query parameter or header (or `non_field_errors`); values "
+        "are lists of messages. A body that is not JSON gets `detail`, a single message."
     ),
+    "properties": {"detail": {"type": "string"}},
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
 
@@ -43,3 +44,4 @@ NOT_FOUND = error("No ticket has this id.")
 TOO_LARGE = error("The request body is over the configured limit (1 MiB by default).")
 THROTTLED = error("Too many requests; retry after the number of seconds in `Retry-After`.")
 UNSUPPORTED = error("The body is not `application/json`.")
+UNAVAILABLE = error("The database is unavailable; nothing was stored. Retry after `Retry-After` seconds.")

@@ -1,20 +1,44 @@
 """The ticket and audit-event JSON of the API (and of the webhook's answers)."""
 
 from django.db import models
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Ticket, TicketEvent
 
+# What the API accepts as text, as JSON Schema patterns for the OpenAPI schema. The character
+# classes are spelled out (no `\s`) so that Python, which generates and checks them in tests,
+# and ECMA engines read them alike. WHITESPACE is exactly what `str.strip()` removes.
+WHITESPACE = r"\t\n\u000b\f\r\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL_PATTERN = r"^[^\u0000]*$"
+NOT_BLANK_PATTERN = rf"^[^\u0000]*[^\u0000{WHITESPACE}][^\u0000]*$"
+# For a field that may be blank drf-spectacular adds the empty string as a `oneOf` branch of its
+# own, so the field's pattern must not match "" too (oneOf wants exactly one branch to match).
+NON_EMPTY_NO_NUL_PATTERN = r"^[^\u0000]+$"
 
+
+@extend_schema_field({"type": "string", "pattern": NON_EMPTY_NO_NUL_PATTERN})
 class StrictCharField(serializers.CharField):
-    """A string and nothing else: DRF would quietly turn `42` or `4.2` into text."""
+    """A string and nothing else: DRF would quietly turn `42` or `4.2` into text.
+
+    NUL characters are refused (DRF's validator; PostgreSQL cannot store
+    them), and `max_length` applies to the string as sent, before trimming,
+    so the schema's `maxLength` means what it says.
+    """
 
     default_error_messages = {"invalid": "Must be a string, not {type}."}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid", type=_json_type(data))
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN})
+class TitleField(StrictCharField):
+    """A title: text with at least one character that is not whitespace (and no NUL)."""
 
 
 class StrictChoiceField(serializers.ChoiceField):
@@ -44,6 +68,13 @@ class StrictModelSerializer(serializers.ModelSerializer):
         models.TextField: StrictCharField,
     }
     serializer_choice_field = StrictChoiceField
+
+    def build_standard_field(self, field_name, model_field):
+        """A ticket's `title` is a TitleField (not blank, schema included)."""
+        field_class, field_kwargs = super().build_standard_field(field_name, model_field)
+        if field_name == "title":
+            field_class = TitleField
+        return field_class, field_kwargs
 
 
 class TicketSerializer(StrictModelSerializer):

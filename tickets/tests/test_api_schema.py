@@ -48,27 +48,42 @@ def test_the_list_describes_every_filter_and_the_pages(schema):
     assert params["status"]["schema"]["type"] == "array" and params["status"]["explode"] is True
     assert params["status"]["schema"]["items"]["enum"] == ["closed", "in_progress", "open"]
     assert params["priority"]["schema"]["items"]["enum"] == ["high", "low", "medium"]
-    assert params["created_after"]["schema"]["format"] == "date"
-    assert params["unassigned"]["schema"]["enum"] == ["false", "true"]
+    # Every single-valued filter also takes the empty value as "no filter" (the dashboard's form sends it).
+    assert params["created_after"]["schema"]["anyOf"] == [
+        {"type": "string", "format": "date"},
+        {"type": "string", "maxLength": 0},
+    ]
+    assert params["unassigned"]["schema"]["enum"] == ["true", "false", ""]
+    assert params["search"]["schema"]["maxLength"] == 200
     assert "-priority" in params["ordering"]["schema"]["items"]["enum"]
-    assert params["page_size"]["schema"]["type"] == "integer"
+    assert params["page_size"]["schema"]["anyOf"][0] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 999_999_999,
+    }
     page = listing["responses"]["200"]["content"]["application/json"]["schema"]
     assert page["$ref"].endswith("/PaginatedTicketList")
-    assert set(listing["responses"]) == {"200", "400", "401", "403", "404", "429"}
+    assert set(listing["responses"]) == {"200", "400", "401", "403", "404", "429", "503"}
 
 
 def test_writes_describe_their_errors(schema):
     create = schema["paths"]["/api/tickets"]["post"]
-    assert set(create["responses"]) == {"201", "400", "401", "403", "413", "415", "429"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "413", "415", "422", "429", "503"}
     bad = create["responses"]["400"]["content"]["application/json"]["schema"]
     assert bad["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
     detail = schema["components"]["schemas"]["ErrorDetail"]
     assert detail["properties"]["detail"]["type"] == "string"
     for method in ("put", "patch"):
-        assert {"200", "400", "403", "404", "413"} <= set(
+        assert {"200", "400", "403", "404", "412", "413", "503"} <= set(
             schema["paths"]["/api/tickets/{id}"][method]["responses"]
         )
-    assert set(schema["paths"]["/api/tickets/{id}"]["delete"]["responses"]) >= {"204", "401", "403", "404"}
+    assert set(schema["paths"]["/api/tickets/{id}"]["delete"]["responses"]) >= {
+        "204",
+        "401",
+        "403",
+        "404",
+        "412",
+    }
 
 
 def test_the_ticket_component_marks_read_only_fields(schema):
@@ -76,7 +91,9 @@ def test_the_ticket_component_marks_read_only_fields(schema):
     read_only = {name for name, prop in ticket["properties"].items() if prop.get("readOnly")}
     assert read_only == {"id", "created_at", "updated_at", "source", "version"}
     assert ticket["properties"]["title"]["maxLength"] == 200
-    assert ticket["properties"]["assigned_to"]["maxLength"] == 100
+    # A field that may be blank is "text of at most 100 characters, or empty" (a oneOf).
+    assigned_to, blank = ticket["properties"]["assigned_to"]["oneOf"]
+    assert (assigned_to["maxLength"], blank) == (100, {"type": "string", "maxLength": 0})
     assert ticket["properties"]["created_at"]["format"] == "date-time"
 
 
@@ -109,7 +126,7 @@ def test_the_webhook_describes_headers_body_and_answers(schema):
     payload = schema["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert set(payload["properties"]) == {"title", "description", "priority", "assigned_to", "external_id"}
     assert payload["required"] == ["title"]
-    assert set(webhook["responses"]) == {"200", "201", "400", "401", "413", "429"}
+    assert set(webhook["responses"]) == {"200", "201", "400", "401", "413", "429", "503"}
     assert "HMAC-SHA256" in webhook["description"]
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.http import QueryDict
 from django.utils import timezone
 
-from tickets.filters import TicketFilter
+from tickets.filters import TicketFilter, TicketFilterForm
 from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
 
@@ -118,3 +118,9 @@ def test_the_ends_of_the_calendar_are_answered_not_crashed(tickets, settings, zo
     timezone.deactivate()
     found = ids(query)
     assert found == ([] if query == "created_after=9999-12-31" else ids(""))
+
+
+def test_an_empty_item_in_ordering_is_an_error_not_a_query_on_a_nameless_field():
+    assert errors("ordering=,") == {"ordering": [TicketFilterForm.EMPTY_ORDERING_ITEM]}
+    assert errors("ordering=priority,,id") == {"ordering": [TicketFilterForm.EMPTY_ORDERING_ITEM]}
+    assert ids("ordering=") == ids("")

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from tickets import services
 from tickets.audit import Actor
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket, TicketEvent, VersionConflict
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +60,37 @@ def test_delete_keeps_the_trail_with_the_actor():
     assert not Ticket.objects.filter(pk=ticket_id).exists()
     deleted = TicketEvent.objects.filter(ticket_id=ticket_id).last()
     assert (deleted.kind, deleted.actor_name, deleted.source) == ("deleted", "acme", "api")
+
+
+def test_an_update_based_on_another_version_raises_a_conflict_and_writes_nothing():
+    ticket = TicketFactory(title="Read at version 1")
+    services.ticket_update(Ticket.objects.get(pk=ticket.pk), actor=BOT, source="api", title="Now version 2")
+    events = TicketEvent.objects.count()
+    with pytest.raises(VersionConflict) as conflict:
+        services.ticket_update(ticket, actor=BOT, source="api", expected_versions={1}, title="Stale")
+    assert (conflict.value.expected, conflict.value.current) == (frozenset({1}), 2)
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (stored.title, stored.version, TicketEvent.objects.count()) == ("Now version 2", 2, events)
+    services.ticket_update(ticket, actor=BOT, source="api", expected_versions={2}, title="Based on 2")
+    assert Ticket.objects.get(pk=ticket.pk).version == 3
+
+
+def test_a_delete_based_on_another_version_raises_a_conflict_and_keeps_the_ticket():
+    ticket = TicketFactory()
+    services.ticket_update(Ticket.objects.get(pk=ticket.pk), actor=BOT, source="api", title="Moved on")
+    with pytest.raises(VersionConflict):
+        services.ticket_delete(ticket, actor=BOT, source="api", expected_versions={1})
+    assert Ticket.objects.filter(pk=ticket.pk).exists()
+    assert not TicketEvent.objects.filter(ticket_id=ticket.pk, kind="deleted").exists()
+    services.ticket_delete(ticket, actor=BOT, source="api", expected_versions={2})
+    assert not Ticket.objects.filter(pk=ticket.pk).exists()
+
+
+def test_writing_a_ticket_deleted_meanwhile_raises_does_not_exist_instead_of_recreating_it():
+    ticket = TicketFactory()
+    Ticket.objects.filter(pk=ticket.pk).delete()
+    with pytest.raises(Ticket.DoesNotExist):
+        services.ticket_update(ticket, actor=BOT, source="api", title="Back from the dead?")
+    with pytest.raises(Ticket.DoesNotExist):
+        ticket.save()
+    assert not Ticket.objects.filter(pk=ticket.pk).exists()
