@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint serve clean
+.PHONY: run test lint serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ serve: $(VENV)/.runtime
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
+
+## bench: the whole product at 1k and 10k tickets on SQLite (a few minutes); results in docs/benchmarks/.
+## BENCH_ARGS="--full --database-url postgres://postgres@127.0.0.1:5432/postgres" for 1M and PostgreSQL.
+bench: $(VENV)/.dev
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

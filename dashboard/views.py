@@ -12,6 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dashboard import selectors
+from tickets import roles
+from tickets.api.permissions import NO_ROLE, HasRole
 from tickets.models import Ticket
 
 # Answers vary with the logged-in user's cookie: browsers may keep them, shared caches may not.
@@ -22,6 +24,8 @@ CACHE_CONTROL = "private, no-cache"
 @require_safe
 def dashboard_page(request):
     """The dashboard: panels drawn at once from embedded numbers, then kept fresh from /dashboard/data."""
+    if roles.role_of(request.user) is None:
+        return render(request, "dashboard/no_role.html", {"message": NO_ROLE}, status=403)
     today = selectors.local_today()
     filterset = selectors.dashboard_filter(request.GET, today=today)
     context = {"form": form_values(request.GET), "choices": form_choices()}
@@ -67,6 +71,7 @@ class DashboardDataView(APIView):
 
     renderer_classes = [JSONRenderer]
     content_negotiation_class = JsonOnly
+    permission_classes = [HasRole]
     # The page's own feed, documented in the README, not part of the public API's schema.
     schema = None
 

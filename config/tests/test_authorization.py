@@ -7,8 +7,6 @@ session for pages, a token for the API); the bad-token client has only a
 token that matches no key. For every row the test checks the status, that
 a refused request wrote nothing, what a 401/403 from the API looks like,
 and for lists, what the role sees.
-
-The dashboard's two URLs get their rows when the dashboard is merged.
 """
 
 from dataclasses import dataclass, field
@@ -71,6 +69,9 @@ TABLE = [
     # Signed by integrations, not by users: no role or token makes a delivery valid.
     Row("webhook, unsigned", "POST", "/webhook/ticket", (401,) * 6, {"title": "x"}),
     Row("health check", "GET", "/healthz", EVERYONE),
+    # The dashboard (session for the page; session or token for its feed).
+    Row("dashboard", "GET", "/dashboard/", (200, 200, 200, 403, 302, 302), redirect="/accounts/login/"),
+    Row("dashboard data", "GET", "/dashboard/data", API),
     # Django admin (session): analysts work tickets and read rules and logs; support has no admin.
     Row("admin index", "GET", "/admin/", STAFF_PAGE, redirect=LOGIN),
     Row("tickets changelist", "GET", "/admin/tickets/ticket/", STAFF_PAGE, lists=True, redirect=LOGIN),

@@ -1,5 +1,6 @@
 """The summary table's upkeep: upserts, recounts, and staying equal to a recount whatever happens."""
 
+import contextlib
 import datetime
 import threading
 
@@ -117,7 +118,8 @@ def apply_operation(op, kept: list[Ticket]) -> None:
                 setattr(ticket, name, value)
             ticket.save()
     elif kind == "delete" and kept and pick(args[0]).pk is not None:
-        pick(args[0]).delete()
+        with contextlib.suppress(Ticket.DoesNotExist):  # a stale copy of a ticket deleted before
+            pick(args[0]).delete()
     elif kind == "delete_many" and kept:
         Ticket.objects.filter(pk__in=[pick(n).pk for n in args[0]]).delete()
     elif kind == "bulk_create":
@@ -184,7 +186,8 @@ def test_concurrent_writers_keep_the_summary_exact():
                 ticket = Ticket.objects.filter(pk=shared[n % 4].pk).first()  # the deleter may be first
                 if ticket is not None:
                     ticket.status = STATUSES[(n + len(name)) % 3]
-                    ticket.save()
+                    with contextlib.suppress(Ticket.DoesNotExist):  # ... or come in between
+                        ticket.save()
                 if n % 3 == 0:
                     mine.delete()
             bulk_create_tickets([Ticket(title=f"{name} bulk", created_at=at("2026-03-01")) for _ in range(5)])
@@ -238,5 +241,6 @@ def test_two_deletes_of_one_ticket_at_once_subtract_it_once():
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == []
+    # One wins; the other finds the ticket gone (and writes nothing).
+    assert [type(error) for error in errors] == [Ticket.DoesNotExist]
     assert summary() == {(MARCH_1, "open", "medium", ""): 1}

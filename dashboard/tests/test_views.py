@@ -317,16 +317,17 @@ def test_queries_per_request_do_not_grow_with_the_tickets(support_client, path):
     many_tickets(990)
     assert Ticket.objects.count() == 1000
     assert queries_for(support_client, path) == few
-    # session + user, data version and latest run (ETag), the grouped counts, the feed, the run and its checks
-    assert few <= 7, few
+    # session + user, the role (groups), data version and latest run (ETag), the grouped counts,
+    # the feed, the run and its checks
+    assert few <= 8, few
 
 
-def test_a_304_costs_three_queries(support_client):
+def test_a_304_costs_four_queries(support_client):
     many_tickets(10)
     etag = etag_of(support_client)
     with CaptureQueriesContext(connection) as queries:
         assert support_client.get(DATA, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    assert len(queries) == 3  # session, user, data version with the latest run
+    assert len(queries) == 4  # session, user, the role (groups), data version with the latest run
 
 
 def test_factory_tickets_show_up_at_once(support_client):

@@ -35,17 +35,25 @@ def request_role(request) -> str | None:
     return request._triage_role
 
 
-class TicketAccess(BasePermission):
-    """A role is needed for everything; deleting needs the admin role."""
+NO_ROLE = "Your account has no role (admin, analyst or support); ask an admin for one."
 
-    message = "Your account has no role (admin, analyst or support); ask an admin for one."
+
+class HasRole(BasePermission):
+    """Signed in, with one of the three roles (a user without one gets 403)."""
+
+    message = NO_ROLE
 
     def has_permission(self, request, view) -> bool:
-        if not (request.user and request.user.is_authenticated):
+        return bool(request.user and request.user.is_authenticated) and request_role(request) is not None
+
+
+class TicketAccess(HasRole):
+    """A role is needed for everything; deleting needs the admin role."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
             return False
         role = request_role(request)
-        if role is None:
-            return False
         if request.method == "DELETE" and role not in DELETING_ROLES:
             raise PermissionDenied(f"Only admins may delete tickets; your role is {role}.")
         return True
