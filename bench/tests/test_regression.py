@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent / "regression.py"
+BENCH = Path(__file__).resolve().parents[1] / "regression.py"
 
 
 def test_the_benchmark_runs_end_to_end_and_reports_medians():
@@ -17,6 +17,12 @@ def test_the_benchmark_runs_end_to_end_and_reports_medians():
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("run_regression on sqlite, 60 tickets") for line in lines)
-    for name in ("workflow_automation", "status_integrity", "priority_escalation", "data_consistency"):
+    for name in (
+        "workflow_automation",
+        "status_integrity",
+        "priority_escalation",
+        "data_consistency",
+        "audit_chain",
+    ):
         assert any(line.startswith(name) for line in lines)
     assert "outcomes: passed; exit codes: [0]" in lines
