@@ -1,0 +1,16 @@
+"""Smoke tests of benchmarks that build SQLite databases of their own, whatever the suite's
+DATABASE_URL, run once: in the SQLite pass of CI, not again in the PostgreSQL pass."""
+
+import os
+
+import pytest
+
+OWN_SQLITE = ("test_run.py", "test_regression.py")
+
+
+def pytest_collection_modifyitems(items):
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        skip = pytest.mark.skip(reason="builds its own SQLite database; runs in the SQLite pass")
+        for item in items:
+            if item.path.name in OWN_SQLITE and item.path.parent.name == "tests":
+                item.add_marker(skip)
