@@ -22,6 +22,7 @@ not. Results go to --out as results.json, results.md and latency.png.
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -213,8 +214,10 @@ def served(env: dict, args, log_path: Path) -> dict:
             body = json.dumps({"title": f"Bench {run_id} {index}-{n}", "priority": "medium"}).encode()
             return "POST", "/api/tickets", body, api
 
+        fresh = itertools.count()  # webhook-ids never repeat, across rounds and warm-ups
+
         def deliver(index, n):
-            webhook_id, stamp = f"bench-{run_id}-{index}-{n}", int(time.time())
+            webhook_id, stamp = f"bench-{run_id}-{next(fresh)}", int(time.time())
             body = json.dumps({"title": f"Alert {index}-{n}", "priority": "high"}).encode()
             headers = {
                 "Content-Type": "application/json",

@@ -4,14 +4,18 @@
 class PytestTestRunner:
     """A Django test runner that hands its arguments to pytest."""
 
-    def __init__(self, verbosity=1, failfast=False, keepdb=False, **kwargs):
+    def __init__(self, verbosity=1, failfast=False, keepdb=False, test_name_patterns=None, **kwargs):
         self.verbosity = verbosity
         self.failfast = failfast
         self.keepdb = keepdb
+        self.test_name_patterns = test_name_patterns or []
 
     @classmethod
     def add_arguments(cls, parser):
         parser.add_argument("--keepdb", action="store_true", help="Keep the test database between runs.")
+        parser.add_argument(
+            "-k", action="append", dest="test_name_patterns", help="Only tests whose names match (pytest -k)."
+        )
 
     def run_tests(self, test_labels, **kwargs) -> int:
         """Run pytest on the labels (paths or node ids); return the number of failures."""
@@ -26,5 +30,7 @@ class PytestTestRunner:
             argv.append("--exitfirst")
         if self.keepdb:
             argv.append("--reuse-db")
+        if self.test_name_patterns:  # Django's `-k`, as pytest's keyword expression
+            argv.extend(["-k", " or ".join(self.test_name_patterns)])
         argv.extend(test_labels)
         return pytest.main(argv)
