@@ -211,6 +211,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = TRIAGE_MAX_BODY_BYTES
 TRIAGE_BOT_NAMES = env_list("TRIAGE_BOT_NAMES", ["SupportBot"])
 # The regression suite's status_integrity window.
 TRIAGE_STATUS_WINDOW_DAYS = env_int("TRIAGE_STATUS_WINDOW_DAYS", 30, minimum=1)
+# How many of the newest audit events the audit_chain check verifies the links of (0: the whole trail).
+TRIAGE_AUDIT_CHAIN_WINDOW = env_int("TRIAGE_AUDIT_CHAIN_WINDOW", 200_000, minimum=0)
 # Seconds a worker may keep its copy of the automation rules before it reads
 # them again; a rule change is also announced through the cache at once.
 TRIAGE_RULES_CACHE_SECONDS = env_int("TRIAGE_RULES_CACHE_SECONDS", 5)

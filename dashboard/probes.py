@@ -6,15 +6,14 @@ from qa.registry import Violation, register_consistency_probe
 
 @register_consistency_probe("dashboard_summary")
 def summary_matches_tickets() -> list[Violation]:
-    """Summary buckets whose count differs from a recount of the tickets (one query)."""
+    """Summary totals (per status and priority, assignee, day) that differ from the tickets' own."""
     return [
         Violation(
             ticket_id=None,
             reason=(
-                f"dashboard summary for {row['day']} {row['status']}/{row['priority']}/"
-                f"{row['assigned_to'] or '(unassigned)'} holds {int(row['stored'])}, "
-                f"tickets say {int(row['actual'])} (run `manage.py rebuild_stats`)"
+                f"dashboard summary counts {row.stored} {row.what}, tickets say {row.actual} "
+                "(run `manage.py rebuild_stats`)"
             ),
         )
-        for row in stats.disagreements()
+        for row in stats.total_disagreements()
     ]

@@ -153,6 +153,7 @@ def test_random_writes_leave_the_summary_equal_to_a_recount(operations, zone, dj
             except ValidationError:
                 pass  # a refused write (the business rule): it must leave no trace either
         assert stats.disagreements() == []
+        assert stats.total_disagreements() == []
         assert summary() == recounted()
         transaction.set_rollback(True)
 

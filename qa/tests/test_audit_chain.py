@@ -3,6 +3,7 @@
 import pytest
 from django.db import connection
 
+from qa.audit_chain import broken_links
 from qa.registry import CHECKS
 from tickets.append_only import install_sql, remove_sql, run_sql
 from tickets.models import TicketEvent
@@ -61,3 +62,30 @@ def test_a_rehashed_event_breaks_the_next_link(trail):
     reasons = [violation.reason for violation in findings().examples]
     assert f"event #{events[0].pk}: its content does not match its hash" in reasons
     assert any(reason.startswith(f"event #{events[1].pk}: its link") for reason in reasons)
+
+
+def test_the_window_limits_the_links_verified_to_the_newest_events(trail, settings):
+    ticket, events = trail
+    tamper("DELETE FROM ticket_events WHERE id = %s", [events[0].pk])  # the oldest event goes
+    newest_two = 2  # the two events left: only the first of them has a broken link
+
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = 1
+    assert findings().violations == 0  # the oldest link is outside the window
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = newest_two
+    assert findings().violations == 1
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = 0  # the whole trail
+    assert findings().violations == 1
+
+
+def test_more_broken_links_than_examples_are_all_counted(settings):
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = 0
+    tickets = TicketFactory.create_batch(3, priority="medium")
+    for ticket in tickets:
+        for priority in ("high", "low", "medium") * 40:  # 120 updates each, a link apiece
+            ticket.priority = priority
+            ticket.save()
+    tamper("UPDATE ticket_events SET prev_hash = %s", ["f" * 64])  # every link broken, content re-hashed not
+
+    total, examples = broken_links()
+    assert total == TicketEvent.objects.count()
+    assert len(examples) == 100
