@@ -57,7 +57,6 @@ PORTS = range(8501, 8600)
 SHORT_SIZES = (1_000, 10_000)
 FULL_SIZES = (1_000, 10_000, 100_000, 1_000_000)
 FILTER = "status=open&status=in_progress&priority=medium&priority=high"
-ANALYZE = "from django.db import connection; connection.cursor().execute('ANALYZE')"
 TARGETS = [
     # (figure, test on the 1M row, words)
     ("dashboard_json", lambda f: f["p50"] < 50, "dashboard JSON p50 < 50 ms"),
@@ -129,9 +128,6 @@ def measure(backend: str, size: int, args, scratch: Path) -> dict:
         manage(env, "migrate", "--no-input")
         manage(env, "collectstatic", "--no-input")  # production pages need the hashed file names
         row = {"backend": backend, "tickets": size, "seed": seed(env, size)}
-        if backend == "postgresql":
-            # What autovacuum would have done by now on a live server (it is off on this one).
-            manage(env, "shell", "-c", ANALYZE)
         row["run_regression"] = regression(env, args.rounds)
         row["naive"] = naive(env, args.rounds)
         row.update(served(env, args, scratch / f"gunicorn-{backend}-{size}.log"))

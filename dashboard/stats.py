@@ -272,8 +272,9 @@ def created_per_day(days: Iterable[datetime.date], *, using: str = "default") ->
             params = []
             for position, day in enumerate(chunk):
                 params += [position, adapt(midnight(day)), adapt(midnight(day + datetime.timedelta(days=1)))]
+            values = ", ".join(["(%s, %s, %s)"] * len(chunk))
             cursor.execute(
-                f"WITH days (position, day_start, day_end) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(chunk))}) "
+                f"WITH days (position, day_start, day_end) AS (VALUES {values}) "
                 f"SELECT position, (SELECT COUNT(*) FROM {table} "
                 f"WHERE {column} >= days.day_start AND {column} < days.day_end) FROM days",
                 params,

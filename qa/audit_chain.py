@@ -26,7 +26,8 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
     """Among the newest `window` events (all when 0), those whose prev_hash is not the hash of the
     ticket's previous event."""
     window = settings.TRIAGE_AUDIT_CHAIN_WINDOW if window is None else window
-    previous = TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id")).order_by("-id")
+    previous = TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"))
+    previous = previous.order_by("-id")
     events = TicketEvent.objects.all()
     if window:
         oldest = TicketEvent.objects.order_by("-id").values_list("id", flat=True)[window - 1 : window].first()

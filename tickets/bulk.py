@@ -256,6 +256,20 @@ def indexes_deferred(model: type[models.Model], using: str | None = None) -> Ite
                 editor.add_index(model, index)
 
 
+def refresh_planner_statistics(using: str | None = None) -> None:
+    """Let the query planner see the data as it now is, after a bulk load.
+
+    Without statistics SQLite's planner prefers an equality index and sorts
+    every match over walking the created_at index until a page is full: a
+    filtered first page at a million tickets takes 0.4 s instead of 1 ms.
+    (A sampled ANALYZE is not enough for SQLite to see that; the full one
+    takes under half a second at a million tickets.)
+    """
+    connection = connections[using or router.db_for_write(Ticket)]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def reserve_ticket_ids(count: int, using: str | None = None) -> list[int]:
     """`count` fresh ticket ids, taken at once and never those of deleted tickets.
 

@@ -58,7 +58,9 @@ def test_each_wrong_bucket_is_a_violation_with_the_way_out():
 
 def test_a_ticket_changed_behind_the_models_back_is_found(tickets_table_sql):
     ticket = ticket_at(at("2026-03-01"), priority="low")
-    tickets_table_sql("UPDATE {table} SET status = 'closed', assigned_to = 'Nobody' WHERE id = %s", [ticket.pk])
+    tickets_table_sql(
+        "UPDATE {table} SET status = 'closed', assigned_to = 'Nobody' WHERE id = %s", [ticket.pk]
+    )
 
     reasons = [violation.reason for violation in summary_matches_tickets()]
     assert [reason.split(" (run")[0] for reason in reasons] == [

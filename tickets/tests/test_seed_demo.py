@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
 from django.test import RequestFactory
 
@@ -109,3 +110,14 @@ def test_if_empty_leaves_an_existing_database_alone(settings):
     seed(settings, tickets=5, no_users=True)
     seed(settings, tickets=5, no_users=True, if_empty=True)
     assert Ticket.objects.count() == 5
+
+
+def test_it_leaves_the_planner_statistics_of_the_data_it_made(settings):
+    seed(settings, tickets=120, no_users=True)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'tickets_created_idx'")
+        else:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = 'tickets_created_idx'")
+        (stat,) = cursor.fetchone()
+    assert str(stat).split()[0] == "120"  # rows the planner believes the table (and index) holds

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from tickets import roles
 from tickets.audit import Actor, acting_as
-from tickets.bulk import bulk_create_tickets, indexes_deferred, reserve_ticket_ids
+from tickets.bulk import bulk_create_tickets, indexes_deferred, refresh_planner_statistics, reserve_ticket_ids
 from tickets.demo import DemoData
 from tickets.models import Ticket
 
@@ -73,6 +73,8 @@ class Command(BaseCommand):
         defer = tickets >= DEFER_INDEXES_FROM and not Ticket.objects.exists()
         with indexes_deferred(Ticket) if defer else nullcontext():
             made = self.seed_tickets(tickets, days=days, seed=seed, batch_size=batch_size, workers=workers)
+        if made:
+            refresh_planner_statistics()
         elapsed = time.monotonic() - started
         peak_mb = (
             max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
