@@ -14,7 +14,10 @@ class PytestTestRunner:
     def add_arguments(cls, parser):
         parser.add_argument("--keepdb", action="store_true", help="Keep the test database between runs.")
         parser.add_argument(
-            "-k", action="append", dest="test_name_patterns", help="Only tests whose names match (pytest -k)."
+            "-k",
+            action="append",
+            dest="test_name_patterns",
+            help="Only tests matching this pytest keyword expression (repeatable: any of them).",
         )
 
     def run_tests(self, test_labels, **kwargs) -> int:
@@ -31,6 +34,6 @@ class PytestTestRunner:
         if self.keepdb:
             argv.append("--reuse-db")
         if self.test_name_patterns:  # Django's `-k`, as pytest's keyword expression
-            argv.extend(["-k", " or ".join(self.test_name_patterns)])
+            argv.extend(["-k", " or ".join(f"({pattern})" for pattern in self.test_name_patterns)])
         argv.extend(test_labels)
         return pytest.main(argv)

@@ -23,8 +23,11 @@ REHASHED_EVENTS = 20_000
 
 
 def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
-    """Among the newest `window` events (all when 0), those whose prev_hash is not the hash of the
-    ticket's previous event."""
+    """Events that do not link to their ticket's previous event: among the newest `window` (all if 0).
+
+    Returns the full count and the first MAX_IDS by id; the count costs a
+    second query only when there are more than that.
+    """
     window = settings.TRIAGE_AUDIT_CHAIN_WINDOW if window is None else window
     previous = TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"))
     previous = previous.order_by("-id")
@@ -64,10 +67,10 @@ def altered_events(limit: int = REHASHED_EVENTS) -> list[Violation]:
 @register_check(
     "audit_chain",
     "The audit trail is intact: the newest events (TRIAGE_AUDIT_CHAIN_WINDOW, 0 for all) link to the "
-    "previous event of their ticket, and the newest 20,000 still match their hashes.",
+    f"previous event of their ticket, and the newest {REHASHED_EVENTS:,} still match their hashes.",
 )
 def audit_chain() -> CheckFindings:
-    """Broken links anywhere in the trail, then altered content among the newest events."""
+    """Broken links among the newest events (or all), then altered content among the newest events."""
     link_total, link_examples = broken_links()
     altered = altered_events()
     examples = (altered + link_examples)[:MAX_IDS]

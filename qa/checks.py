@@ -213,7 +213,7 @@ def priority_escalation() -> CheckFindings:
 @register_check(
     "data_consistency",
     "Every ticket has its required fields, a valid status and priority, and updated_at not before "
-    "created_at; figures other apps store agree with a recount.",
+    "created_at; totals other apps store agree with the tickets.",
 )
 def data_consistency() -> CheckFindings:
     """Rows matching any stored-row problem, then every registered consistency probe."""

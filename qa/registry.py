@@ -2,7 +2,7 @@
 
 Other apps contribute to the `data_consistency` check without qa importing
 them: they register a consistency probe (the dashboard registers the
-summary-table recount this way).
+comparison of its summary table with the tickets this way).
 """
 
 from collections.abc import Callable, Iterable

@@ -81,3 +81,27 @@ def test_days_are_local_days(settings):
         datetime.date(2026, 3, 2): 0,
     }
     assert summary_matches_tickets() == []
+
+
+def test_a_creation_time_moved_behind_the_models_back_is_found_on_both_days(tickets_table_sql):
+    ticket = ticket_at(at("2026-03-01"))
+    tickets_table_sql("UPDATE {table} SET created_at = %s WHERE id = %s", [at("2026-03-04"), ticket.pk])
+
+    assert [violation.reason.split(" (run")[0] for violation in summary_matches_tickets()] == [
+        "dashboard summary counts 1 tickets created on 2026-03-01, tickets say 0",
+        "dashboard summary counts 0 tickets created on days it has no row for, tickets say 1",
+    ]
+
+
+def test_days_across_a_clock_change_are_counted_whole(settings):
+    settings.TIME_ZONE = "America/New_York"  # clocks went back at 02:00 on 1 November 2026: a 25-hour day
+    ticket_at(at("2026-11-01", 4, 30))  # 00:30 EDT, 1 November
+    ticket_at(at("2026-11-02", 4, 30))  # 23:30 EST, 1 November (05:00 UTC is midnight)
+    ticket_at(at("2026-11-02", 5, 0))  # 00:00 EST, 2 November
+    stats.rebuild()
+
+    assert stats.created_per_day([datetime.date(2026, 11, 1), datetime.date(2026, 11, 2)]) == {
+        datetime.date(2026, 11, 1): 2,
+        datetime.date(2026, 11, 2): 1,
+    }
+    assert summary_matches_tickets() == []

@@ -65,13 +65,15 @@ def test_a_rehashed_event_breaks_the_next_link(trail):
 
 
 def test_the_window_limits_the_links_verified_to_the_newest_events(trail, settings):
-    ticket, events = trail
-    tamper("DELETE FROM ticket_events WHERE id = %s", [events[0].pk])  # the oldest event goes
-    newest_two = 2  # the two events left: only the first of them has a broken link
+    _, events = trail
+    tamper("DELETE FROM ticket_events WHERE id = %s", [events[0].pk])  # now events[1] links to nothing
+    left = len(events) - 1
 
-    settings.TRIAGE_AUDIT_CHAIN_WINDOW = 1
-    assert findings().violations == 0  # the oldest link is outside the window
-    settings.TRIAGE_AUDIT_CHAIN_WINDOW = newest_two
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = left - 1
+    assert findings().violations == 0  # events[1] is just outside the window
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = left
+    assert findings().violations == 1
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = left + 10  # more than there are
     assert findings().violations == 1
     settings.TRIAGE_AUDIT_CHAIN_WINDOW = 0  # the whole trail
     assert findings().violations == 1
@@ -84,8 +86,16 @@ def test_more_broken_links_than_examples_are_all_counted(settings):
         for priority in ("high", "low", "medium") * 40:  # 120 updates each, a link apiece
             ticket.priority = priority
             ticket.save()
-    tamper("UPDATE ticket_events SET prev_hash = %s", ["f" * 64])  # every link broken, content re-hashed not
+    tamper("UPDATE ticket_events SET prev_hash = %s", ["f" * 64])  # every link broken
 
     total, examples = broken_links()
     assert total == TicketEvent.objects.count()
     assert len(examples) == 100
+
+
+def test_a_clean_window_costs_two_queries_and_the_whole_trail_one(trail, settings, django_assert_num_queries):
+    with django_assert_num_queries(2):  # where the window starts, then its broken links (none: no count)
+        assert broken_links() == (0, [])
+    settings.TRIAGE_AUDIT_CHAIN_WINDOW = 0
+    with django_assert_num_queries(1):
+        assert broken_links() == (0, [])
