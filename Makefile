@@ -41,7 +41,7 @@ serve: $(VENV)/.runtime
 	$(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn config.wsgi -c config/gunicorn.py
 
-## bench: the whole product at 1k and 10k tickets on SQLite (a few minutes); results in docs/benchmarks/.
+## bench: the whole product at 1k and 10k tickets on SQLite (a few minutes); results in bench/results/last-run/.
 ## BENCH_ARGS="--full --database-url postgres://postgres@127.0.0.1:5432/postgres" for 1M and PostgreSQL.
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

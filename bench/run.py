@@ -2,8 +2,8 @@
 
     python bench/run.py                                   # SQLite, 1k and 10k tickets (a few minutes)
     python bench/run.py --database-url postgres://postgres@127.0.0.1:5432/postgres   # and PostgreSQL
-    python bench/run.py --full --database-url ...         # 1k, 10k, 100k and 1M (about an hour)
-    make bench                                            # the short run, results in docs/benchmarks/
+    python bench/run.py --full --database-url ...         # 1k, 10k, 100k and 1M: docs/benchmarks/
+    make bench                                            # the short run: bench/results/last-run/
 
 For every backend and ticket count it builds a database of its own (a SQLite
 file in a temp dir, or a scratch database on the PostgreSQL server, dropped
@@ -79,12 +79,18 @@ def main(argv=None) -> int:
     parser.add_argument("--duration", type=float, default=2.0, help="Seconds per round (default 2).")
     parser.add_argument("--max-requests", type=int, default=20_000, help="Request budget per round.")
     parser.add_argument("--clients", type=int, default=4, help="Client threads for rates (default 4).")
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks", help="Where results go.")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="Where results go (default: docs/benchmarks/ with --full, else bench/results/last-run/).",
+    )
     parser.add_argument("--naive", help=argparse.SUPPRESS)  # internal: time the naive queries here
     args = parser.parse_args(argv)
     if args.naive is not None:
         return print_naive(args.naive, args.rounds)
     sizes = FULL_SIZES if args.full else tuple(int(n) for n in (args.sizes or "1000,10000").split(","))
+    # A short run never replaces the published full results.
+    out = args.out or (ROOT / "docs" / "benchmarks" if args.full else ROOT / "bench" / "results" / "last-run")
     backends = ([] if args.no_sqlite else ["sqlite"]) + (["postgresql"] if args.database_url else [])
     results = {"machine": machine(args.database_url), "settings": vars_of(args, sizes), "rows": []}
     print(describe_machine(results["machine"]), flush=True)
@@ -93,7 +99,7 @@ def main(argv=None) -> int:
             for size in sizes:
                 print(f"== {backend}, {size:,} tickets", flush=True)
                 results["rows"].append(measure(backend, size, args, Path(scratch)))
-                write_results(results, args.out)
+                write_results(results, out)
     print(markdown(results))
     return 0
 
@@ -404,32 +410,45 @@ def write_results(results: dict, out: Path) -> None:
 
 
 def plot(results: dict, path: Path) -> None:
-    """Median latency against ticket count: the dashboard stays flat, the list grows with the data."""
+    """Median latency against ticket count: the served pages stay flat; the naive queries grow."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
-    figure, axes = pyplot.subplots(figsize=(8, 4.5), dpi=120)
+    figure, (served_axes, naive_axes) = pyplot.subplots(1, 2, figsize=(11, 4.5), dpi=120)
     styles = {"sqlite": "-", "postgresql": "--"}
     for backend in dict.fromkeys(row["backend"] for row in results["rows"]):
         rows = sorted((r for r in results["rows"] if r["backend"] == backend), key=lambda r: r["tickets"])
         counts = [row["tickets"] for row in rows]
+        style = styles.get(backend, "-")
         for name, label, marker in (
             ("dashboard_json", "dashboard JSON", "o"),
             ("dashboard_html", "dashboard HTML", "s"),
             ("api_list", "API list, page 1", "^"),
         ):
-            axes.plot(
-                counts, [row[name]["p50"] for row in rows], styles.get(backend, "-"),
-                marker=marker, label=f"{label} ({backend})",
-            )  # fmt: skip
-    axes.set_xscale("log")
-    axes.set_xlabel("tickets in the database")
-    axes.set_ylabel("median latency, ms (one client)")
-    axes.set_title("Latency as data grows (gunicorn, 2 workers)")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
+            served_axes.plot(
+                counts, [row[name]["p50"] for row in rows], style, marker=marker, label=f"{label} ({backend})"
+            )
+        naive_axes.plot(
+            counts, [row["naive"]["unfiltered_ms"] for row in rows], style, marker="x",
+            label=f"naive aggregates over tickets ({backend})",
+        )  # fmt: skip
+        naive_axes.plot(
+            counts, [row["dashboard_json"]["p50"] for row in rows], style, marker="o",
+            label=f"dashboard JSON, served ({backend})",
+        )  # fmt: skip
+    served_axes.set_ylim(bottom=0)
+    served_axes.set_ylabel("median latency, ms (one client)")
+    served_axes.set_title("Served over HTTP (gunicorn, 2 workers)")
+    naive_axes.set_yscale("log")
+    naive_axes.set_ylabel("ms (log scale)")
+    naive_axes.set_title("The dashboard against counting the tickets")
+    for axes in (served_axes, naive_axes):
+        axes.set_xscale("log")
+        axes.set_xlabel("tickets in the database")
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize=7)
     figure.tight_layout()
     figure.savefig(path)
     pyplot.close(figure)

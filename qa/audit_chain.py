@@ -3,11 +3,11 @@
 Each `ticket_events` row carries a SHA-256 of its content chained to the
 previous row of the same ticket. The check verifies, for the newest
 `TRIAGE_AUDIT_CHAIN_WINDOW` rows (every row when it is 0), that `prev_hash`
-is the hash of the ticket's previous row (one query, an index lookup per row:
-a removed, inserted or re-hashed row breaks a link), and re-computes the hash
-of the newest rows (an edit that kept the old hash shows there). The
-append-only triggers stop ordinary rewrites; this finds the ones made around
-them.
+is the hash of the ticket's previous row (one query, an index lookup of the
+ticket's earlier events per row: a removed, inserted or re-hashed row breaks
+a link), and re-computes the hash of the newest rows (an edit that kept the
+old hash shows there). The append-only triggers stop ordinary rewrites; this
+finds the ones made around them.
 """
 
 from django.conf import settings
