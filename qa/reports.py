@@ -41,8 +41,8 @@ def details(findings: CheckFindings) -> list[dict]:
     return [{"id": example.ticket_id, "reason": example.reason} for example in findings.examples]
 
 
-def run_document(report) -> dict:
-    """The run as the log file and `run_regression --format json` show it (SPEC.md's fields and more)."""
+def run_fields(report) -> dict:
+    """What identifies a run and its verdict, in the run log and in the summary's `latest` alike."""
     return {
         "run_id": str(report.run_id),
         "started_at": timestamp(report.started_at),
@@ -50,6 +50,13 @@ def run_document(report) -> dict:
         "passed": report.passed,
         "outcome": report.outcome,
         "violations": report.violations,
+    }
+
+
+def run_document(report) -> dict:
+    """The run as the log file and `run_regression --format json` show it (SPEC.md's fields and more)."""
+    return {
+        **run_fields(report),
         "checks": [
             {
                 "name": check.name,
@@ -79,13 +86,8 @@ def summary_document(report) -> dict:
         "totals": _tally(runs),
         "checks": {name: _tally(counts) for name, counts in per_check.items()},
         "latest": {
-            "run_id": str(report.run_id),
+            **run_fields(report),
             "log_file": report.log_file.name if report.log_file else None,
-            "started_at": timestamp(report.started_at),
-            "finished_at": timestamp(report.finished_at),
-            "passed": report.passed,
-            "outcome": report.outcome,
-            "violations": report.violations,
             "checks": [
                 {
                     "name": check.name,
