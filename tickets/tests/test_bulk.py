@@ -3,8 +3,9 @@
 import pytest
 from django.db import connection
 
-from tickets.bulk import indexes_deferred
+from tickets.bulk import indexes_deferred, reserve_ticket_ids
 from tickets.models import Ticket
+from tickets.tests.factories import TicketFactory
 
 
 def ticket_indexes() -> set[str]:
@@ -27,3 +28,17 @@ def test_deferred_indexes_are_rebuilt_after_the_block_even_when_it_fails():
         assert not named & ticket_indexes()
         raise RuntimeError("seeding failed")
     assert named <= ticket_indexes()
+
+
+@pytest.mark.django_db
+def test_reserved_ids_are_a_fresh_block_that_ordinary_inserts_continue_after():
+    before = TicketFactory()
+    block = reserve_ticket_ids(5)
+    second = reserve_ticket_ids(3)
+    after = TicketFactory()
+
+    assert block == list(range(block[0], block[0] + 5))
+    assert before.pk < block[0]
+    assert second[0] > block[-1]
+    assert after.pk > second[-1]
+    assert reserve_ticket_ids(0) == []

@@ -118,7 +118,7 @@ class Command(BaseCommand):
         else:
             connections.close_all()  # each process opens its own connection
             context = multiprocessing.get_context("fork")
-            with context.Pool(workers) as pool:
+            with context.Pool(workers, initializer=_worker_started) as pool:
                 jobs = [(data, start, min(batch_size, count - start), first_id) for start in batches]
                 for made in pool.imap_unordered(_seed_batch_job, jobs):
                     progress.update(progress.done + made)
@@ -146,6 +146,19 @@ def seed_batch(data: DemoData, start: int, size: int, first_id: int) -> int:
             tickets.append(ticket)
         bulk_create_tickets(tickets)
     return size
+
+
+def _worker_started() -> None:
+    """A seeding process's own PostgreSQL session need not wait for each commit's WAL flush.
+
+    About 5 s of the minute at a million tickets. A crash may lose the last
+    batches, each whole, never half of one (demo data: seed again); the setting
+    ends with the process.
+    """
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET synchronous_commit = off")
 
 
 def _seed_batch_job(job) -> int:
