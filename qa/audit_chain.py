@@ -55,13 +55,12 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
 def altered_events(limit: int = REHASHED_EVENTS) -> list[Violation]:
     """Among the newest `limit` events, those whose content no longer matches their hash."""
     newest = TicketEvent.objects.order_by("-id")[:limit]
-    found = []
-    for event in newest.iterator(chunk_size=2000):
-        if recomputed_hash(event) != event.hash:
-            found.append(
-                Violation(event.ticket_id, f"event #{event.pk}: its content does not match its hash")
-            )
-    return sorted(found, key=lambda violation: violation.reason)
+    found = [
+        (event.pk, Violation(event.ticket_id, f"event #{event.pk}: its content does not match its hash"))
+        for event in newest.iterator(chunk_size=2000)
+        if recomputed_hash(event) != event.hash
+    ]
+    return [violation for _, violation in sorted(found, key=lambda pair: pair[0])]  # oldest event first
 
 
 @register_check(

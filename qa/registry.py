@@ -38,8 +38,11 @@ class CheckFindings:
 
     @property
     def ids(self) -> list[int]:
-        """The offending ticket ids among the examples (findings about no ticket have none)."""
-        return [example.ticket_id for example in self.examples if example.ticket_id is not None][:MAX_IDS]
+        """The offending ticket ids among the examples, each once, lowest first (findings about no
+        ticket have none; a ticket may have several findings, such as two broken audit events)."""
+        return sorted({example.ticket_id for example in self.examples if example.ticket_id is not None})[
+            :MAX_IDS
+        ]
 
 
 class UnknownCheck(LookupError):

@@ -19,8 +19,21 @@ def log_dir(tmp_path, settings):
 @pytest.fixture(autouse=True)
 def only_the_probes_a_test_registers(monkeypatch):
     """These tests plant rows behind the model's back, which other apps' probes (the dashboard's
-    summary recount) rightly report as well; each test here sees only the probes it registers."""
+    summary comparison) rightly report as well; each test here sees only the probes it registers.
+    Returns the probes the apps registered, for a test that wants them all."""
     from qa.registry import CONSISTENCY_PROBES
 
-    for name in list(CONSISTENCY_PROBES):
+    registered = dict(CONSISTENCY_PROBES)
+    for name in registered:
         monkeypatch.delitem(CONSISTENCY_PROBES, name)
+    return registered
+
+
+@pytest.fixture
+def every_probe(only_the_probes_a_test_registers, monkeypatch):
+    """The probes every app registered, back in place: the suite as production runs it."""
+    from qa.registry import CONSISTENCY_PROBES
+
+    for name, probe in only_the_probes_a_test_registers.items():
+        monkeypatch.setitem(CONSISTENCY_PROBES, name, probe)
+    return CONSISTENCY_PROBES

@@ -1,10 +1,14 @@
 """The audit_chain check finds a trail rewritten around the append-only triggers, and names the row."""
 
+import json
+
 import pytest
 from django.db import connection
 
 from qa.audit_chain import broken_links
 from qa.registry import CHECKS
+from qa.runner import run_regression
+from qa.tests.log_validation import assert_logs_valid
 from tickets.append_only import install_sql, remove_sql, run_sql
 from tickets.models import TicketEvent
 from tickets.tests.factories import TicketFactory
@@ -99,3 +103,14 @@ def test_a_clean_window_costs_two_queries_and_the_whole_trail_one(trail, setting
     settings.TRIAGE_AUDIT_CHAIN_WINDOW = 0
     with django_assert_num_queries(1):
         assert broken_links() == (0, [])
+
+
+def test_a_run_with_several_findings_on_one_ticket_logs_it_once_and_validates(trail, tmp_path):
+    ticket, events = trail
+    tamper("UPDATE ticket_events SET hash = %s WHERE id = %s", ["0" * 64, events[0].pk])
+    report = run_regression(["audit_chain"], log_dir=tmp_path)
+
+    (check,) = report.checks
+    assert check.findings.violations >= 2  # the edited event, and the next one's link
+    assert json.loads(report.log_file.read_text())["checks"][0]["ids"] == [ticket.pk]
+    assert assert_logs_valid(tmp_path) == 1
