@@ -6,7 +6,9 @@ from qa.models import RegressionRun
 def latest_run_summary() -> dict | None:
     """The latest run as SPEC.md's dashboard shape, or None when nothing ran yet.
 
-    `{"ran_at", "passed", "checks": [{"name", "passed", "violations"}]}`; two queries.
+    `{"ran_at", "passed", "checks": [{"name", "passed", "violations"}]}`, plus an `outcome`
+    for the run and each check (`passed`, `failed`, or `error` when it could not run, so that a
+    crash is not shown as a failure with no violations); two queries.
     """
     run = RegressionRun.objects.filter(finished_at__isnull=False).order_by("-started_at", "-id").first()
     if run is None:
@@ -14,10 +16,11 @@ def latest_run_summary() -> dict | None:
     return {
         "ran_at": run.finished_at.isoformat(),
         "passed": run.passed,
+        "outcome": run.outcome,
         "checks": [
-            {"name": name, "passed": passed, "violations": violations}
-            for name, passed, violations in run.checks.order_by("id").values_list(
-                "name", "passed", "violations"
+            {"name": name, "passed": passed, "violations": violations, "outcome": outcome}
+            for name, passed, violations, outcome in run.checks.order_by("id").values_list(
+                "name", "passed", "violations", "outcome"
             )
         ],
     }

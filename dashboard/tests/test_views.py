@@ -334,3 +334,19 @@ def test_factory_tickets_show_up_at_once(support_client):
     before = support_client.get(DATA).json()["headline"]["total"]
     TicketFactory(created_at=recent())
     assert support_client.get(DATA).json()["headline"]["total"] == before + 1
+
+
+def test_the_regression_panel_tells_a_crashed_check_from_a_failed_one(support_client):
+    now = timezone.now()
+    run = RegressionRun.objects.create(started_at=now, finished_at=now, passed=False, outcome="error")
+    CheckResult.objects.create(run=run, name="data_consistency", passed=False, outcome="error")
+    CheckResult.objects.create(run=run, name="status_integrity", passed=False, outcome="failed", violations=2)
+
+    page = support_client.get(PAGE).content.decode()
+    assert "Could not run every check" in page
+    assert "could not run (see the run in admin)" in page
+    assert "failed, 2 violations" in page
+    assert [check["outcome"] for check in support_client.get(DATA).json()["regression"]["checks"]] == [
+        "error",
+        "failed",
+    ]

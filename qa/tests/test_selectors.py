@@ -2,6 +2,7 @@
 
 import pytest
 
+from qa.registry import CHECKS, Check
 from qa.runner import run_regression
 from qa.selectors import latest_run_summary
 from qa.tests.drift import update_ticket
@@ -24,8 +25,20 @@ def test_it_shows_the_latest_run_in_the_dashboard_shape(django_assert_num_querie
     assert summary == {
         "ran_at": latest.finished_at.isoformat(),
         "passed": False,
+        "outcome": "failed",
         "checks": [
-            {"name": "status_integrity", "passed": True, "violations": 0},
-            {"name": "priority_escalation", "passed": False, "violations": 1},
+            {"name": "status_integrity", "passed": True, "violations": 0, "outcome": "passed"},
+            {"name": "priority_escalation", "passed": False, "violations": 1, "outcome": "failed"},
         ],
     }
+
+
+def test_a_check_that_could_not_run_says_so_rather_than_failing_with_no_violations(monkeypatch):
+    def crash():
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(CHECKS, "status_integrity", Check("status_integrity", "Crashes.", crash))
+    run_regression(["status_integrity"])
+    summary = latest_run_summary()
+    assert summary["outcome"] == "error"
+    assert summary["checks"] == [{"name": "status_integrity", "passed": False, "violations": 0, "outcome": "error"}]

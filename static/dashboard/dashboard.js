@@ -263,7 +263,8 @@
       return;
     }
     const outcome = element("p", { className: "run-outcome " + (run.passed ? "ok" : "failed") }, [
-      element("strong", { text: run.passed ? "Passed" : "Failed" }), ", ran ",
+      element("strong", { text: run.passed ? "Passed" : run.outcome === "error" ? "Could not run every check" : "Failed" }),
+      ", ran ",
       element("time", { datetime: run.ran_at, text: new Date(parseTime(run.ran_at)).toLocaleString() }),
     ]);
     const checks = element("ul", { className: "checks" }, run.checks.map((check) => element("li", {
@@ -272,7 +273,9 @@
       element("span", { className: "mark", "aria-hidden": "true", text: check.passed ? "✓" : "✗" }),
       element("code", { text: check.name }),
       element("span", {
-        text: check.passed ? "passed" : "failed, " + check.violations + " violation" + (check.violations === 1 ? "" : "s"),
+        text: check.passed ? "passed"
+          : check.outcome === "error" ? "could not run (see the run in admin)"
+          : "failed, " + check.violations + " violation" + (check.violations === 1 ? "" : "s"),
       }),
     ])));
     box.replaceChildren(outcome, checks);
