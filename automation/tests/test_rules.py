@@ -1,6 +1,9 @@
 """The rules through the model's save path, the bulk path, the log and the cache."""
 
+import json
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -56,6 +59,12 @@ def test_raising_priority_to_high_later_fires_the_rule():
     ticket.save()
     ticket.refresh_from_db()
     assert (ticket.assigned_to, ticket.status) == ("Senior Analyst", "in_progress")
+    changes = {"assigned_to": ["Dana", "Senior Analyst"], "status": ["open", "in_progress"]}
+    (log,) = AutomationLog.objects.filter(ticket_id=ticket.pk)
+    assert (log.rule_name, log.changes) == (HIGH, changes)
+    rule_event = TicketEvent.objects.get(ticket_id=ticket.pk, actor_type="rule")
+    assert (rule_event.actor_name, rule_event.source, rule_event.changes) == (HIGH, "rule", changes)
+    assert rule_event.save_id == log.save_id  # the rule's firing belongs to the save that raised priority
 
 
 def test_closing_a_high_ticket_keeps_it_closed():
@@ -81,6 +90,32 @@ def test_saving_a_rule_invalidates_the_cache():
     rule.enabled = False
     rule.save()  # post_save clears every process's copy
     assert Ticket.objects.get(pk=Ticket.objects.create(title="x", priority="high").pk).status == "open"
+
+
+def test_deleting_a_rule_invalidates_the_cache():
+    Ticket.objects.create(title="warm", priority="high")
+    Rule.objects.get(name=HIGH).delete()  # post_delete clears every process's copy
+    assert Ticket.objects.get(pk=Ticket.objects.create(title="x", priority="high").pk).status == "open"
+
+
+def test_fixture_loading_stores_rows_as_they_are(tmp_path):
+    """`loaddata` (raw saves) runs no rule and writes no audit or log row: a fixture is a snapshot."""
+    fixture = tmp_path / "tickets.json"
+    fixture.write_text(
+        json.dumps([{
+            "model": "tickets.ticket", "pk": 4242,
+            "fields": {
+                "title": "From a fixture", "description": "", "status": "open", "priority": "high",
+                "created_at": "2026-03-01T12:00:00Z", "updated_at": "2026-03-01T12:00:00Z",
+                "assigned_to": "", "source": "system", "external_id": "", "version": 1,
+            },
+        }])
+    )  # fmt: skip
+    call_command("loaddata", str(fixture), verbosity=0)
+    ticket = Ticket.objects.get(pk=4242)
+    assert (ticket.status, ticket.assigned_to) == ("open", "")  # the high rule did not run
+    assert not TicketEvent.objects.filter(ticket_id=4242).exists()
+    assert not AutomationLog.objects.filter(ticket_id=4242).exists()
 
 
 def test_rules_are_not_read_on_every_save():

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-OWN_SQLITE = ("test_run.py", "test_regression.py")
+OWN_SQLITE = ("test_run.py", "test_regression.py", "test_rules.py")
 
 
 def pytest_collection_modifyitems(items):

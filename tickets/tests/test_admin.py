@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from automation.models import AutomationLog
+from tickets import admin as ticket_admin
 from tickets.models import Ticket, TicketEvent
 from tickets.tests.factories import TicketFactory
 
@@ -125,3 +127,82 @@ def test_the_changelist_does_not_count_the_whole_table(admin_client, django_asse
     with django_assert_max_num_queries(12):
         response = admin_client.get(CHANGELIST)
     assert response.status_code == 200
+
+
+# --- The rules through the admin, with their log and audit rows ----------------------------
+
+
+def ticket_form(**values) -> dict:
+    """A ticket's admin form as the browser posts it."""
+    form = {
+        "title": "Disk full on db-2", "description": "", "status": "open", "priority": "medium",
+        "assigned_to": "", "external_id": "", "events-TOTAL_FORMS": "0", "events-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    return {**form, **values}
+
+
+def rule_rows(ticket_id: int) -> list[tuple]:
+    """(rule, changes) of the automation log, and (actor, source, changes) of the rules' audit events."""
+    logs = AutomationLog.objects.filter(ticket_id=ticket_id).order_by("id")
+    logs = list(logs.values_list("rule_name", "changes"))
+    events = list(
+        TicketEvent.objects.filter(ticket_id=ticket_id, actor_type="rule")
+        .order_by("id")
+        .values_list("actor_name", "source", "changes")
+    )
+    return logs, events
+
+
+def test_a_high_ticket_created_in_admin_is_routed_logged_and_audited(admin_client):
+    response = admin_client.post(reverse("admin:tickets_ticket_add"), ticket_form(priority="high"))
+    assert response.status_code == 302
+    ticket = Ticket.objects.get(title="Disk full on db-2")
+    assert (ticket.assigned_to, ticket.status, ticket.source) == ("Senior Analyst", "in_progress", "admin")
+    changes = {"assigned_to": ["", "Senior Analyst"], "status": ["open", "in_progress"]}
+    logs, events = rule_rows(ticket.pk)
+    assert logs == [("High priority → Senior Analyst", changes)]
+    assert events == [("High priority → Senior Analyst", "rule", changes)]
+
+
+def test_raising_priority_in_admin_fires_the_rule_once(admin_client):
+    ticket = TicketFactory(title="Disk full on db-2", priority="medium")
+    url = reverse("admin:tickets_ticket_change", args=[ticket.pk])
+    admin_client.post(url, ticket_form(priority="high"))
+    ticket.refresh_from_db()
+    assert (ticket.assigned_to, ticket.status) == ("Senior Analyst", "in_progress")
+    logs, events = rule_rows(ticket.pk)
+    assert len(logs) == len(events) == 1
+
+    admin_client.post(url, ticket_form(priority="high", status="closed", assigned_to="Senior Analyst"))
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"  # closing a high ticket does not reopen it
+    assert rule_rows(ticket.pk) == (logs, events)  # and fires nothing more
+
+
+def test_a_low_ticket_created_in_admin_goes_to_the_bot(analyst_client):
+    analyst_client.post(reverse("admin:tickets_ticket_add"), ticket_form(priority="low"))
+    ticket = Ticket.objects.get(title="Disk full on db-2")
+    assert (ticket.assigned_to, ticket.status) == ("SupportBot", "open")
+    logs, events = rule_rows(ticket.pk)
+    assert [name for name, _ in logs] == [name for name, _, _ in events] == ["Low priority → SupportBot"]
+
+
+def test_the_changelist_counts_at_most_past_the_cap(admin_client, monkeypatch):
+    monkeypatch.setattr(ticket_admin, "COUNT_CAP", 4)
+    for _ in range(7):
+        TicketFactory()
+    response = admin_client.get(CHANGELIST)
+    assert response.context["cl"].paginator.count == 5  # the cap and one: "more than 4", not 7
+
+
+def test_support_cannot_post_admin_actions_or_forms(support_client):
+    ticket = TicketFactory(priority="medium")
+    closing = support_client.post(CHANGELIST, {"action": "close_selected", "_selected_action": [ticket.pk]})
+    editing = support_client.post(
+        reverse("admin:tickets_ticket_change", args=[ticket.pk]), ticket_form(title="Hijacked")
+    )
+    for response in (closing, editing):
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.title) != ("closed", "Hijacked")
+    assert TicketEvent.objects.filter(ticket_id=ticket.pk).count() == 1
