@@ -1,6 +1,7 @@
 """Health check, login and logout pages, and the root redirect."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
 pytestmark = pytest.mark.django_db
@@ -61,3 +62,20 @@ def test_pages_carry_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Referrer-Policy"] == "same-origin"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+def test_production_adds_hsts_and_keeps_the_session_cookie_from_scripts_and_plain_http(client, settings):
+    """What `DJANGO_SECURE_SSL` (on without DEBUG) turns on, seen on the wire over HTTPS."""
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    get_user_model().objects.create_user("dana", password="a long enough password")
+
+    page = client.get("/accounts/login/", secure=True)
+    assert page["Strict-Transport-Security"].startswith("max-age=31536000")
+    login = client.post(
+        "/accounts/login/", {"username": "dana", "password": "a long enough password"}, secure=True
+    )
+    assert login.status_code == 302
+    session = login.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"]
