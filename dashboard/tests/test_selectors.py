@@ -211,10 +211,12 @@ def test_the_latest_regression_run_is_included():
         started_at=at("2026-03-14", 7), finished_at=at("2026-03-14", 7, 1), passed=False, outcome="failed"
     )
     CheckResult.objects.create(run=run, name="priority_escalation", passed=False, violations=3)
+    CheckResult.objects.filter(run=run).update(outcome="failed")
     assert numbers().regression == {
         "ran_at": "2026-03-14T07:01:00+00:00",
         "passed": False,
-        "checks": [{"name": "priority_escalation", "passed": False, "violations": 3}],
+        "outcome": "failed",
+        "checks": [{"name": "priority_escalation", "passed": False, "violations": 3, "outcome": "failed"}],
     }
 
 
