@@ -231,7 +231,7 @@ def total_disagreements(*, using: str = "default") -> list[Disagreement]:
     found = []
 
     def compare(label, stored: Mapping, actual: Mapping) -> None:
-        for key in sorted(set(stored) | set(actual)):
+        for key in sorted(set(stored) | set(actual), key=nulls_first):
             if stored.get(key, 0) != actual.get(key, 0):
                 found.append(Disagreement(label(key), int(stored.get(key, 0)), int(actual.get(key, 0))))
 
@@ -257,6 +257,11 @@ def total_disagreements(*, using: str = "default") -> list[Disagreement]:
     if elsewhere:  # created on days the summary has no row for at all
         found.append(Disagreement("tickets created on days it has no row for", 0, elsewhere))
     return found
+
+
+def nulls_first(key) -> tuple:
+    """Sort key of a total's key: a NULL where rows should have none (data_consistency's find) first."""
+    return tuple((value is not None, value) for value in (key if isinstance(key, tuple) else (key,)))
 
 
 def created_per_day(days: Iterable[datetime.date], *, using: str = "default") -> dict[datetime.date, int]:

@@ -315,3 +315,15 @@ def plan(queryset) -> str:
 def test_each_check_statement_is_served_by_an_index(queryset, index):
     TicketFactory.create_batch(3)
     assert index in plan(checks.first_offenders(queryset(), "status"))
+
+
+def test_nulls_planted_behind_the_model_are_reported_with_the_dashboards_probe_on(every_probe):
+    TicketFactory(priority="medium", assigned_to="Dana")  # counted by the summary
+    allow_nulls("assigned_to", "status")
+    planted = insert_ticket(ticket_id=950, assigned_to=None, status=None)
+    findings = CHECKS["data_consistency"].function()  # no crash comparing None with names
+
+    assert planted in findings.ids
+    probe_reasons = [example.reason for example in findings.examples if example.ticket_id is None]
+    assert any("tickets assigned to (unassigned), tickets say 1" in reason for reason in probe_reasons)
+    assert any(reason.startswith("dashboard summary counts 0 None/medium tickets") for reason in probe_reasons)

@@ -66,7 +66,8 @@ def test_pages_carry_security_headers(client):
 
 
 def test_production_adds_hsts_and_keeps_the_session_cookie_from_scripts_and_plain_http(client, settings):
-    """What `DJANGO_SECURE_SSL` (on without DEBUG) turns on, seen on the wire over HTTPS."""
+    """The values `DJANGO_SECURE_SSL` sets (`check --deploy` in config/tests/test_production.py fails
+    without them), seen on the wire over HTTPS."""
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     get_user_model().objects.create_user("dana", password="a long enough password")
