@@ -326,4 +326,6 @@ def test_nulls_planted_behind_the_model_are_reported_with_the_dashboards_probe_o
     assert planted in findings.ids
     probe_reasons = [example.reason for example in findings.examples if example.ticket_id is None]
     assert any("tickets assigned to (unassigned), tickets say 1" in reason for reason in probe_reasons)
-    assert any(reason.startswith("dashboard summary counts 0 None/medium tickets") for reason in probe_reasons)
+    assert any(
+        reason.startswith("dashboard summary counts 0 None/medium tickets") for reason in probe_reasons
+    ), probe_reasons
