@@ -11,7 +11,7 @@ finds the ones made around them.
 """
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery, Value
+from django.db.models import F, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from qa.registry import MAX_IDS, CheckFindings, Violation, register_check
@@ -25,8 +25,11 @@ REHASHED_EVENTS = 20_000
 def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
     """Events that do not link to their ticket's previous event: among the newest `window` (all if 0).
 
-    Returns the full count and the first MAX_IDS by id; the count costs a
-    second query only when there are more than that.
+    Returns the full count and, as examples, the first broken event of each
+    ticket (up to MAX_IDS tickets, oldest first), so that one ticket's long
+    broken run never hides the others. A clean window costs one query (and
+    one to find where it starts); the count is a second pass only when
+    something is broken.
     """
     window = settings.TRIAGE_AUDIT_CHAIN_WINDOW if window is None else window
     previous = TicketEvent.objects.filter(ticket_id=OuterRef("ticket_id"), id__lt=OuterRef("id"))
@@ -36,31 +39,44 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
         oldest = TicketEvent.objects.order_by("-id").values_list("id", flat=True)[window - 1 : window].first()
         if oldest is not None:
             events = events.filter(id__gte=oldest)
-    broken = (
-        events.annotate(expected=Coalesce(Subquery(previous.values("hash")[:1]), Value("")))
-        .exclude(prev_hash=F("expected"))
-        .order_by("id")
-        .values_list("id", "ticket_id")
+    broken = events.annotate(expected=Coalesce(Subquery(previous.values("hash")[:1]), Value(""))).exclude(
+        prev_hash=F("expected")
     )
-    found = list(broken[: MAX_IDS + 1])
-    total = len(found) if len(found) <= MAX_IDS else broken.count()
+    first_per_ticket = (
+        broken.values("ticket_id")
+        .annotate(first=Min("id"))
+        .order_by("first")
+        .values_list("first", "ticket_id")
+    )
+    found = list(first_per_ticket[:MAX_IDS])
+    total = broken.count() if found else 0
     examples = [
         Violation(ticket_id, f"event #{event_id}: its link to the previous event is broken "
                   "(an event was removed, inserted or re-hashed)")
-        for event_id, ticket_id in found[:MAX_IDS]
+        for event_id, ticket_id in found
     ]  # fmt: skip
     return total, examples
 
 
-def altered_events(limit: int = REHASHED_EVENTS) -> list[Violation]:
-    """Among the newest `limit` events, those whose content no longer matches their hash."""
+def altered_events(limit: int = REHASHED_EVENTS) -> tuple[int, list[Violation]]:
+    """Among the newest `limit` events, those whose content no longer matches their hash.
+
+    Returns their count and the oldest such event of each ticket (up to MAX_IDS tickets).
+    """
     newest = TicketEvent.objects.order_by("-id")[:limit]
-    found = [
-        (event.pk, Violation(event.ticket_id, f"event #{event.pk}: its content does not match its hash"))
+    altered = sorted(
+        (event.pk, event.ticket_id)
         for event in newest.iterator(chunk_size=2000)
         if recomputed_hash(event) != event.hash
+    )
+    first_per_ticket: dict[int, int] = {}
+    for event_id, ticket_id in altered:  # oldest first
+        first_per_ticket.setdefault(ticket_id, event_id)
+    examples = [
+        Violation(ticket_id, f"event #{event_id}: its content does not match its hash")
+        for ticket_id, event_id in list(first_per_ticket.items())[:MAX_IDS]
     ]
-    return [violation for _, violation in sorted(found, key=lambda pair: pair[0])]  # oldest event first
+    return len(altered), examples
 
 
 @register_check(
@@ -71,6 +87,5 @@ def altered_events(limit: int = REHASHED_EVENTS) -> list[Violation]:
 def audit_chain() -> CheckFindings:
     """Broken links among the newest events (or all), then altered content among the newest events."""
     link_total, link_examples = broken_links()
-    altered = altered_events()
-    examples = (altered + link_examples)[:MAX_IDS]
-    return CheckFindings(link_total + len(altered), examples)
+    altered_total, altered_examples = altered_events()
+    return CheckFindings(link_total + altered_total, (altered_examples + link_examples)[:MAX_IDS])
