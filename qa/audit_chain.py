@@ -28,7 +28,7 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
     Returns the full count and, as examples, the first broken event of each
     ticket (up to MAX_IDS tickets, oldest first), so that one ticket's long
     broken run never hides the others. A clean window costs one query (and
-    one to find where it starts); the count is a second pass only when
+    one to find where it starts); grouping and counting run only when
     something is broken.
     """
     window = settings.TRIAGE_AUDIT_CHAIN_WINDOW if window is None else window
@@ -42,6 +42,8 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
     broken = events.annotate(expected=Coalesce(Subquery(previous.values("hash")[:1]), Value(""))).exclude(
         prev_hash=F("expected")
     )
+    if not broken.order_by("id")[:1].exists():  # the usual answer, and the cheapest query to give it
+        return 0, []
     first_per_ticket = (
         broken.values("ticket_id")
         .annotate(first=Min("id"))
@@ -49,7 +51,7 @@ def broken_links(window: int | None = None) -> tuple[int, list[Violation]]:
         .values_list("first", "ticket_id")
     )
     found = list(first_per_ticket[:MAX_IDS])
-    total = broken.count() if found else 0
+    total = broken.count()
     examples = [
         Violation(ticket_id, f"event #{event_id}: its link to the previous event is broken "
                   "(an event was removed, inserted or re-hashed)")
