@@ -39,6 +39,13 @@ READ_ERRORS = {
 PAGE_ERROR = schema.bad_request("a `page` or `page_size` value", {"page": ["Must be a whole number from 1."]})
 STALE = schema.error("`If-Match` names another version than the stored one; nothing was written.")
 TICKET_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The ticket's id.")
+# What PUT and PATCH share in the schema: rules apply, role limits, If-Match.
+CHANGE_DOCS = {
+    "description": "Rules apply. Support may not change `priority` or `assigned_to`. With `If-Match`, "
+    "only if the ticket is still at the version you read.",
+    "parameters": [TICKET_ID, headers.IF_MATCH, headers.etag_header(200)],
+    "responses": {200: TicketSerializer, 404: schema.NOT_FOUND, 412: STALE, **WRITE_ERRORS},
+}
 # Filters whose schema drf-spectacular cannot read off the FilterSet: the limits of the text
 # fields, and the empty value that every single-valued filter takes as "no filter" (what the
 # dashboard's form sends for a field left blank).
@@ -108,20 +115,8 @@ LIST_FILTERS = [
             **WRITE_ERRORS,
         },
     ),
-    update=extend_schema(
-        summary="Replace a ticket's fields",
-        description="Rules apply. Support may not change `priority` or `assigned_to`. With `If-Match`, "
-        "only if the ticket is still at the version you read.",
-        parameters=[TICKET_ID, headers.IF_MATCH, headers.etag_header(200)],
-        responses={200: TicketSerializer, 404: schema.NOT_FOUND, 412: STALE, **WRITE_ERRORS},
-    ),
-    partial_update=extend_schema(
-        summary="Change some of a ticket's fields",
-        description="Rules apply. Support may not change `priority` or `assigned_to`. With `If-Match`, "
-        "only if the ticket is still at the version you read.",
-        parameters=[TICKET_ID, headers.IF_MATCH, headers.etag_header(200)],
-        responses={200: TicketSerializer, 404: schema.NOT_FOUND, 412: STALE, **WRITE_ERRORS},
-    ),
+    update=extend_schema(summary="Replace a ticket's fields", **CHANGE_DOCS),
+    partial_update=extend_schema(summary="Change some of a ticket's fields", **CHANGE_DOCS),
     destroy=extend_schema(
         summary="Delete a ticket (admins only)",
         description="The audit trail is kept and records the deletion. `If-Match` works as for updates.",
