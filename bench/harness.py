@@ -9,6 +9,7 @@
   each request's latency and status, per kind of request.
 """
 
+import base64
 import http.client
 import itertools
 import os
@@ -183,6 +184,7 @@ def server_env(database_url: str, **overrides: str) -> dict:
         DJANGO_DEBUG="0",
         DJANGO_SECURE_SSL="0",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(40),
+        TRIAGE_AUDIT_KEYS="bench:" + base64.b64encode(secrets.token_bytes(32)).decode(),
         DJANGO_ALLOWED_HOSTS=HOST,
         TRIAGE_API_RATE="",  # throttling off: we measure the work, not the limit
         TRIAGE_WEBHOOK_RATE="",

@@ -4,6 +4,8 @@ Each reader fails loudly on a value it cannot understand, so a typo in a
 deployment shows up at start-up instead of as a silently different setting.
 """
 
+import base64
+import binascii
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -64,3 +66,34 @@ def env_rate(name: str, default: str) -> str | None:
     if not count.isdigit() or period[:1] not in {"s", "m", "h", "d"}:
         raise ImproperlyConfigured(f"{name}={value!r} is not a rate like 600/min.")
     return value
+
+
+def env_keys(name: str) -> list[tuple[str, bytes]]:
+    """Read `id:base64key,id:base64key,...` (the first is current): key ids and keys of 16 bytes or more."""
+    value = os.environ.get(name, "").strip()
+    if value == "":
+        return []
+    keys: list[tuple[str, bytes]] = []
+    for item in value.split(","):
+        key_id, separator, encoded = item.strip().partition(":")
+        if not separator or not key_id or len(key_id) > 32 or not _is_key_id(key_id):
+            raise ImproperlyConfigured(
+                f"{name}: {item.strip()[:40]!r} is not id:base64key (an id of 1 to 32 letters, digits, "
+                "'-' or '_', a colon, then the key in base64)."
+            )
+        try:
+            key = base64.b64decode(encoded.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            raise ImproperlyConfigured(f"{name}: the key of {key_id!r} is not valid base64.") from None
+        if len(key) < 16:
+            raise ImproperlyConfigured(
+                f"{name}: the key of {key_id!r} is {len(key)} bytes; use 32 random bytes."
+            )
+        if key_id in dict(keys):
+            raise ImproperlyConfigured(f"{name}: the key id {key_id!r} appears twice.")
+        keys.append((key_id, key))
+    return keys
+
+
+def _is_key_id(text: str) -> bool:
+    return all(character.isascii() and (character.isalnum() or character in "-_") for character in text)

@@ -10,7 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_rate, env_str
+from config.env import env_bool, env_int, env_keys, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -215,6 +215,17 @@ TRIAGE_BOT_NAMES = env_list("TRIAGE_BOT_NAMES", ["SupportBot"])
 TRIAGE_STATUS_WINDOW_DAYS = env_int("TRIAGE_STATUS_WINDOW_DAYS", 30, minimum=1)
 # How many of the newest audit events the audit_chain check verifies the links of (0: the whole trail).
 TRIAGE_AUDIT_CHAIN_WINDOW = env_int("TRIAGE_AUDIT_CHAIN_WINDOW", 200_000, minimum=0)
+# Keys of the audit trail's HMAC chain, `id:base64key,...`, the first signing new events; older
+# keys stay listed to verify the events they signed. Kept outside the database on purpose.
+TRIAGE_AUDIT_KEYS = env_keys("TRIAGE_AUDIT_KEYS")
+if not TRIAGE_AUDIT_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "TRIAGE_AUDIT_KEYS is not set. With DJANGO_DEBUG off (production) the audit trail needs "
+            "a key kept outside the database: export TRIAGE_AUDIT_KEYS=k1:$(openssl rand -base64 32), "
+            "or set DJANGO_DEBUG=1 for local development."
+        )
+    TRIAGE_AUDIT_KEYS = [("dev", b"triage-development-audit-key, not a secret")]
 # Seconds a worker may keep its copy of the automation rules before it reads
 # them again; a rule change is also announced through the cache at once.
 TRIAGE_RULES_CACHE_SECONDS = env_int("TRIAGE_RULES_CACHE_SECONDS", 5)

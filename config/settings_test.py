@@ -11,6 +11,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-suite-only-not-a-secret")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("DJANGO_SECURE_SSL", "0")
 os.environ.setdefault("TRIAGE_REQUEST_LOG", "0")
+os.environ.setdefault("TRIAGE_AUDIT_KEYS", "test:dGVzdC1zdWl0ZS1hdWRpdC1rZXktbm90LWEtc2VjcmV0")
 
 from config.settings import *  # noqa: E402,F403
 

@@ -1,5 +1,6 @@
 """The production profile: deploy checks, gunicorn serving the app and its static files, logs, Redis."""
 
+import base64
 import json
 import os
 import socket
@@ -19,6 +20,7 @@ def production_env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRIAGE_", "DATABASE_URL"))}
     env.update(
         DJANGO_SECRET_KEY="k3y-" + "x9Q2#vZ7!pL4@" * 5,
+        TRIAGE_AUDIT_KEYS="k1:" + base64.b64encode(b"production-test-audit-key-32b!!!").decode(),
         DJANGO_ALLOWED_HOSTS="127.0.0.1,triage.example.com",
         DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         DJANGO_STATIC_ROOT=str(tmp_path / "static"),

@@ -18,7 +18,7 @@ PROBE = (
 
 def start(**env) -> subprocess.CompletedProcess:
     """Import the real settings in a fresh interpreter with exactly `env` set."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "TRIAGE_"))}
     clean.update(env)
     return subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -36,6 +36,37 @@ def test_production_without_allowed_hosts_fails_with_a_clear_message():
     result = start(DJANGO_SECRET_KEY="s" * 50)
     assert result.returncode != 0
     assert "DJANGO_ALLOWED_HOSTS is not set" in result.stderr
+
+
+PRODUCTION = {"DJANGO_SECRET_KEY": "s" * 50, "DJANGO_ALLOWED_HOSTS": "triage.example.com"}
+A_KEY = "k1:" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MjQyNDI="  # 32 bytes
+
+
+def test_production_without_audit_keys_fails_with_a_clear_message():
+    result = start(**PRODUCTION)
+    assert result.returncode != 0
+    assert "TRIAGE_AUDIT_KEYS is not set" in result.stderr
+
+
+def test_production_with_audit_keys_starts():
+    result = start(**PRODUCTION, TRIAGE_AUDIT_KEYS=f"{A_KEY}, old:{'b2xkLWtleS1vZi1zaXh0ZWVuLWJ5dGVz'}")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MjQyNDI=", "is not id:base64key"),
+        ("k1:not base64!", "is not valid base64"),
+        ("k1:c2hvcnQ=", "is 5 bytes"),
+        (f"{A_KEY},{A_KEY}", "appears twice"),
+        ("k 1:QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MjQyNDI=", "is not id:base64key"),
+    ],
+)
+def test_a_malformed_audit_key_is_refused_at_start_up(value, message):
+    result = start(**PRODUCTION, TRIAGE_AUDIT_KEYS=value)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_debug_needs_no_variables_and_uses_sqlite():
