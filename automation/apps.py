@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save
 
 
 class AutomationConfig(AppConfig):
@@ -14,27 +14,10 @@ class AutomationConfig(AppConfig):
     def ready(self):
         from automation import receivers
         from automation.models import Rule, RuleAction, RuleCondition
-        from tickets import signals
-        from tickets.models import Ticket
+        from tickets.signals import after_write, before_write
 
-        pre_save.connect(
-            receivers.apply_rules_before_save, sender=Ticket, dispatch_uid="automation.apply_rules"
-        )
-        post_save.connect(
-            receivers.log_firings_after_save, sender=Ticket, dispatch_uid="automation.log_firings"
-        )
-        signals.tickets_pre_bulk_create.connect(
-            receivers.apply_rules_before_bulk, dispatch_uid="automation.apply_rules_bulk_create"
-        )
-        signals.tickets_pre_bulk_update.connect(
-            receivers.apply_rules_before_bulk, dispatch_uid="automation.apply_rules_bulk_update"
-        )
-        signals.tickets_post_bulk_create.connect(
-            receivers.log_firings_after_bulk, dispatch_uid="automation.log_firings_bulk_create"
-        )
-        signals.tickets_post_bulk_update.connect(
-            receivers.log_firings_after_bulk, dispatch_uid="automation.log_firings_bulk_update"
-        )
+        before_write.connect(receivers.apply_rules, dispatch_uid="automation.apply_rules")
+        after_write.connect(receivers.log_firings, dispatch_uid="automation.log_firings")
         for model in (Rule, RuleCondition, RuleAction):
             for signal in (post_save, post_delete):
                 signal.connect(

@@ -12,13 +12,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
 
-# Fields a condition may test, and fields an action may set.
-CONDITION_FIELDS = ("title", "description", "status", "priority", "assigned_to", "external_id")
-ACTION_FIELDS = ("status", "priority", "assigned_to")
-ENUM_VALUES = {
-    "status": ("open", "in_progress", "closed"),
-    "priority": ("low", "medium", "high"),
-}
+from tickets.fields import ENUM_VALUES, RULE_ACTION_FIELDS, RULE_CONDITION_FIELDS
+
+# Fields a condition may test, and fields an action may set (the ticket's shape says which).
+CONDITION_FIELDS = RULE_CONDITION_FIELDS
+ACTION_FIELDS = RULE_ACTION_FIELDS
 # Operators on the value in this save, then on the change made by this save.
 VALUE_OPERATORS = ("is", "is_not", "in", "not_in", "is_empty", "is_not_empty", "contains")
 CHANGE_OPERATORS = ("changed", "changed_to", "changed_from")

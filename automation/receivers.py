@@ -1,36 +1,20 @@
-"""Receivers of the automation app: rules on every ticket write, and their log.
-
-Single saves come through Django's `pre_save`/`post_save`; the tickets app's
-bulk path sends its own pair of signals, handled here the same way.
-"""
+"""Receivers of the automation app: the rules on every ticket write, and their log."""
 
 from automation import rulebook
 from automation.logbook import write_logs
 
 
-def apply_rules_before_save(sender, instance, raw, **kwargs):
-    """Let the rules change the ticket before its single write."""
-    if raw or getattr(instance, "current_write", None) is None:
-        return
-    rulebook.apply_rules(instance, instance.current_write)
-
-
-def log_firings_after_save(sender, instance, raw, using, **kwargs):
-    """Write the automation log rows of the save (same transaction)."""
-    if raw or getattr(instance, "current_write", None) is None:
-        return
-    write_logs([instance], using=using)
-
-
-def apply_rules_before_bulk(sender, tickets, **kwargs):
-    """The bulk path: the same engine, the same rules, for each new ticket."""
+def apply_rules(sender, writes, **kwargs):
+    """before_write: let the rules route each created or changed ticket before its row is written."""
     rules = rulebook.current_rules()
-    for ticket in tickets:
-        rulebook.apply_rules(ticket, ticket.current_write, rules)
+    for write in writes:
+        if not write.deleting:
+            rulebook.apply_rules(write, rules)
 
 
-def log_firings_after_bulk(sender, tickets, using, **kwargs):
-    write_logs(tickets, using=using)
+def log_firings(sender, writes, using, **kwargs):
+    """after_write: one automation log row per rule firing, in the write's transaction."""
+    write_logs(writes, using=using)
 
 
 def forget_rules_on_change(sender, **kwargs):

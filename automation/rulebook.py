@@ -72,15 +72,16 @@ def forget_rules() -> None:
         cache.set(GENERATION_KEY, 1, timeout=None)
 
 
-def apply_rules(ticket, write, rules: tuple[engine.RuleSpec, ...] | None = None) -> engine.Outcome:
-    """Run the rules on one ticket save: set the fields and record each firing.
+def apply_rules(write, rules: tuple[engine.RuleSpec, ...] | None = None) -> engine.Outcome:
+    """Run the rules on one ticket write: set the fields and record each firing.
 
-    `write` is the save's TicketWrite; each firing becomes one of its audit
-    entries, with the rule as the actor and `rule` as the source, which is
-    also what the automation log is written from.
+    `write` is the pipeline's TicketWrite; each firing becomes one of its
+    audit entries, with the rule as the actor and `rule` as the source, which
+    is also what the automation log is written from.
     """
     rules = current_rules() if rules is None else rules
-    outcome = engine.evaluate(write.stored, ticket.state(), rules, is_allowed=is_allowed)
+    ticket = write.ticket
+    outcome = engine.evaluate(write.stored_state, ticket.state(), rules, is_allowed=is_allowed)
     for name, (_, new) in outcome.changes.items():
         setattr(ticket, name, new)
     for firing in outcome.firings:

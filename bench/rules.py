@@ -4,13 +4,14 @@
     python bench/rules.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
 In a database of its own (a SQLite file in a temp dir, or a scratch
-PostgreSQL database, dropped afterwards), it inserts rounds of demo tickets
-(the seed's, later history included) with `bulk_create_tickets`, once with
-the automation app's bulk receivers connected and once without them, in
-alternating rounds so that both see the same machine. The difference of the
-medians is what the rules cost: the engine on every creation and later
-change, the rule's audit entries and the automation log rows. The engine
-alone (the receiver before the insert, no database) is timed too.
+PostgreSQL database, dropped afterwards), it writes rounds of demo tickets
+(the seed's: a batch of creates, then a batch of their later changes)
+through the write pipeline, once with the automation app's receivers
+connected and once without them, in alternating rounds so that both see the
+same machine. The difference of the medians is what the rules cost: the
+engine on every creation and later change, the rules' audit entries and the
+automation log rows. The engine alone (the receiver before the write, no
+database) is timed too.
 """
 
 import argparse
@@ -81,7 +82,8 @@ def measure(size: int, rounds: int) -> int:
         engine_only.append(engine_us(demo_tickets(data, 0, size)))
     rules_cost = statistics.median(with_rules) - statistics.median(without_rules)
     print(
-        f"bulk path on {connection.vendor}, {rounds} rounds of {size:,} demo tickets (medians, µs a ticket)"
+        f"batch writes on {connection.vendor}, {rounds} rounds of {size:,} demo tickets "
+        "(medians, µs a ticket)"
     )
     print(f"  with the rules        {statistics.median(with_rules):8.1f}   {spread(with_rules)}")
     print(f"  without the rules     {statistics.median(without_rules):8.1f}   {spread(without_rules)}")
@@ -91,56 +93,56 @@ def measure(size: int, rounds: int) -> int:
 
 
 def demo_tickets(data, start: int, size: int) -> list:
-    """The seed's tickets start..start+size, unsaved, with their later history."""
-    from tickets.models import Ticket
+    """The seed's tickets start..start+size: (create, later change or None) pairs of TicketChanges."""
+    from tickets.pipeline import TicketChange
 
-    tickets = []
+    batch = []
     for demo in data.batch(start, size):
-        ticket = Ticket(
-            title=demo.title, description=demo.description, priority=demo.priority,
-            created_at=demo.created_at, updated_at=demo.created_at,
-        )  # fmt: skip
-        ticket.history = [(demo.later_at, demo.later)] if demo.later else []
-        tickets.append(ticket)
-    return tickets
+        values = {"title": demo.title, "description": demo.description, "priority": demo.priority}
+        batch.append((TicketChange.create(values, when=demo.created_at), demo.later, demo.later_at))
+    return batch
 
 
-def insert(tickets: list) -> None:
+def insert(batch: list) -> None:
+    """Write the creates as one batch, then the later changes as another, as the seeder does."""
     from tickets.audit import Actor, acting_as
-    from tickets.bulk import bulk_create_tickets
+    from tickets.pipeline import TicketChange, write_tickets
 
     with acting_as(Actor("system", None, "bench"), source="seed"):
-        bulk_create_tickets(tickets)
+        writes = write_tickets([create for create, _, _ in batch])
+        write_tickets(
+            [
+                TicketChange.update(write.ticket.pk, later, when=when)
+                for write, (_, later, when) in zip(writes, batch, strict=True)
+                if later
+            ]
+        )
 
 
-def engine_us(tickets: list) -> float:
-    """The rules receiver alone on new tickets, as the bulk path calls it (no database)."""
+def engine_us(batch: list) -> float:
+    """The rules receiver alone on new tickets, as the pipeline calls it (no database)."""
+    from django.utils import timezone
+
     from automation import receivers
-    from tickets.audit import Actor, TicketWrite
+    from tickets.audit import Actor
+    from tickets.pipeline import open_write
 
-    for ticket in tickets:
-        state = ticket.state()
-        ticket.current_write = TicketWrite(
-            actor=Actor("system", None, "bench"), source="seed", stored=None, proposed=state,
-            when=ticket.created_at,
-        )  # fmt: skip
-    apply = receivers.apply_rules_before_bulk
-    return per_ticket_us(lambda: apply(sender=None, tickets=tickets), len(tickets))
+    writes = [
+        open_write(create, {}, actor=Actor("system", None, "bench"), source="seed", now=timezone.now())
+        for create, _, _ in batch
+    ]
+    return per_ticket_us(lambda: receivers.apply_rules(sender=None, writes=writes), len(writes))
 
 
 @contextmanager
 def rules_disconnected():
-    """The automation app's bulk receivers off for the block (the single-save ones are not used)."""
+    """The automation app's pipeline receivers off for the block."""
     from automation import receivers
-    from tickets import signals
+    from tickets.signals import after_write, before_write
 
     pairs = [
-        (getattr(signals, f"tickets_{when}_bulk_{kind}"), receiver, f"automation.{name}_bulk_{kind}")
-        for when, receiver, name in (
-            ("pre", receivers.apply_rules_before_bulk, "apply_rules"),
-            ("post", receivers.log_firings_after_bulk, "log_firings"),
-        )
-        for kind in ("create", "update")
+        (before_write, receivers.apply_rules, "automation.apply_rules"),
+        (after_write, receivers.log_firings, "automation.log_firings"),
     ]
     for signal, _, uid in pairs:
         signal.disconnect(dispatch_uid=uid)

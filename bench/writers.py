@@ -37,7 +37,9 @@ SAMPLE_SECONDS = 0.005
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True, help="A PostgreSQL server (a scratch database on it).")
+    parser.add_argument(
+        "--database-url", required=True, help="A PostgreSQL server (a scratch database on it)."
+    )
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--seconds", type=float, default=10.0, help="Measured time per connection count.")
     parser.add_argument("--tickets", type=int, default=10_000, help="Demo tickets seeded first.")

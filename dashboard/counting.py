@@ -2,18 +2,18 @@
 
 from django.db.models import Sum
 
-from dashboard.selectors import summary_source
+from dashboard.selectors import summary_answers, summary_source
 from tickets.filters import register_counter
 
 
 @register_counter
 def count_from_summary(cleaned: dict) -> int | None:
-    """The exact number of tickets the filter selects, summed from the summary; None for `search`.
+    """The exact number of tickets the filter selects, summed from the summary; None when it cannot tell.
 
-    The summary is kept in the same transaction as every ticket write, so the
-    sum is as exact as a COUNT(*), at the cost of a few thousand summary rows
-    instead of every matching ticket.
+    The summary is written in the same transaction as every ticket write, so
+    the sum is as exact as a COUNT(*), at the cost of a few thousand summary
+    rows instead of every matching ticket.
     """
-    if (cleaned.get("search") or "").strip():
+    if not summary_answers(cleaned):
         return None
     return summary_source(cleaned).rows.aggregate(total=Sum("count"))["total"] or 0

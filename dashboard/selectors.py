@@ -1,15 +1,18 @@
 """The dashboard's numbers for a filter: from the summary table, or from tickets when it cannot answer.
 
 Every count comes from grouped queries over `TicketCount` (a few thousand
-rows at most, whatever the number of tickets). Only a `search` filter needs
-the tickets' text, and then the same groupings run over the filtered tickets
-instead. The latest-10 feed always reads tickets (newest first, an index scan).
+rows at most, whatever the number of tickets) when the summary can apply
+every filter given (`SUMMARY_CONDITIONS`); otherwise (a `search`, say) the
+same groupings run over the filtered tickets instead. The latest-10 feed
+always reads tickets (newest first, an index scan).
 """
 
 import datetime
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connections
 from django.db.models import F, Q, QuerySet, Value
@@ -17,8 +20,7 @@ from django.db.models.functions import TruncDate
 from django.http import QueryDict
 from django.utils import timezone
 
-from dashboard.models import DataVersion, TicketCount
-from qa.models import RegressionRun
+from dashboard.models import TicketCount
 from qa.selectors import latest_run_summary
 from tickets.api.serializers import TicketSerializer
 from tickets.filters import TicketFilter, start_of_day
@@ -35,7 +37,23 @@ FEED_SIZE = 10
 EARLIEST_DAY = datetime.date(1900, 1, 1)
 LATEST_DAY = datetime.date(9999, 12, 1)
 # Raise when the JSON's shape changes, so browsers drop answers cached under the old shape.
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
+
+# How the summary table answers each TicketFilter parameter: a condition on its rows, or None
+# for a parameter that does not change which tickets are counted. The summary answers a query
+# only when every parameter given a value is listed here; any other (those below, or a filter
+# another app adds) makes the dashboard and the API's count read the tickets themselves.
+SUMMARY_CONDITIONS: dict[str, Callable[[Any], Q] | None] = {
+    "status": lambda values: Q(status__in=values),
+    "priority": lambda values: Q(priority__in=values),
+    "assigned_to": lambda name: Q(assigned_to=name),
+    "unassigned": lambda flag: Q(assigned_to="") if flag == "true" else ~Q(assigned_to=""),
+    "created_after": lambda day: Q(day__gte=day),
+    "created_before": lambda day: Q(day__lte=day),
+    "ordering": None,
+}
+# Parameters the summary cannot answer (it holds no text): counted from the tickets.
+COUNTED_FROM_TICKETS = ("search",)
 
 
 @dataclass(frozen=True)
@@ -150,28 +168,28 @@ def as_date(value) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
+def given(cleaned: dict) -> dict:
+    """The filter parameters that were given a value (an empty one means no filter)."""
+    return {name: value for name, value in cleaned.items() if value not in (None, "", [], ())}
+
+
+def summary_answers(cleaned: dict) -> bool:
+    """True when every parameter given a value is one the summary table can apply."""
+    return all(name in SUMMARY_CONDITIONS for name in given(cleaned))
+
+
 def summary_source(cleaned: dict) -> CountSource:
-    """Counts read from the summary table, for every filter except `search`."""
+    """Counts read from the summary table (only for filters that `summary_answers`)."""
     condition = Q()
-    if cleaned.get("status"):
-        condition &= Q(status__in=cleaned["status"])
-    if cleaned.get("priority"):
-        condition &= Q(priority__in=cleaned["priority"])
-    if cleaned.get("assigned_to"):
-        condition &= Q(assigned_to=cleaned["assigned_to"])
-    if cleaned.get("unassigned") == "true":
-        condition &= Q(assigned_to="")
-    elif cleaned.get("unassigned") == "false":
-        condition &= ~Q(assigned_to="")
-    if cleaned.get("created_after"):
-        condition &= Q(day__gte=cleaned["created_after"])
-    if cleaned.get("created_before"):
-        condition &= Q(day__lte=cleaned["created_before"])
+    for name, value in given(cleaned).items():
+        to_condition = SUMMARY_CONDITIONS[name]
+        if to_condition is not None:
+            condition &= to_condition(value)
     return CountSource(TicketCount.objects.filter(condition), F("count"), "summary")
 
 
 def live_source(filterset: TicketFilter) -> CountSource:
-    """Counts computed from the filtered tickets themselves (the fallback for `search`)."""
+    """Counts computed from the filtered tickets themselves (for filters the summary cannot apply)."""
     rows = filterset.qs.annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
     return CountSource(rows, Value(1), "tickets")
 
@@ -179,9 +197,9 @@ def live_source(filterset: TicketFilter) -> CountSource:
 def count_source(filterset: TicketFilter) -> CountSource:
     """The summary when it can answer the filter, the tickets otherwise."""
     cleaned = filterset.form.cleaned_data
-    if (cleaned.get("search") or "").strip():
-        return live_source(filterset)
-    return summary_source(cleaned)
+    if summary_answers(cleaned):
+        return summary_source(cleaned)
+    return live_source(filterset)
 
 
 def median_age_days(per_day: dict[datetime.date, int], today: datetime.date) -> float | None:
@@ -281,32 +299,7 @@ def latest_tickets(filterset: TicketFilter, per_day: dict[datetime.date, int]) -
     return found if len(found) >= wanted else list(newest[:FEED_SIZE])
 
 
-def dashboard_etag(query: QueryDict, *, today: datetime.date) -> str:
-    """A tag that changes with every ticket write, the filter, the day and the latest regression run.
-
-    One cheap query. The data version is read before any number is, so an
-    answer is never older than its tag.
-    """
-    version, latest_run = data_version_and_latest_run()
-    key = json.dumps([PAYLOAD_VERSION, version, sorted(query.lists()), today.isoformat(), latest_run])
-    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
-
-
-def data_version_and_latest_run() -> tuple[int, int | None]:
-    """The data version and the id of the latest finished regression run, in one round trip.
-
-    This is all a poll answered with 304 reads, every 15 seconds from every
-    open dashboard: one statement of two scalar subqueries rather than two.
-    """
-    version = DataVersion.objects.filter(pk=1).values("value")
-    run = (
-        RegressionRun.objects.filter(finished_at__isnull=False)
-        .order_by("-started_at", "-id")
-        .values("pk")[:1]
-    )
-    version_sql, version_params = version.query.sql_with_params()
-    run_sql, run_params = run.query.sql_with_params()
-    with connections[version.db].cursor() as cursor:
-        cursor.execute(f"SELECT ({version_sql}), ({run_sql})", [*version_params, *run_params])
-        value, run_id = cursor.fetchone()
-    return value or 0, run_id
+def answer_etag(payload: dict) -> str:
+    """The ETag of a dashboard answer: a hash of the answer itself, so it moves exactly when it does."""
+    text = json.dumps([PAYLOAD_VERSION, payload], sort_keys=True, separators=(",", ":"), default=str)
+    return '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'

@@ -1,32 +1,36 @@
 """Keeping the summary table (`TicketCount`) in step with ticket writes, and recounting it.
 
 A ticket sits in one bucket: (created day in TIME_ZONE, status, priority,
-assignee). A write moves it from its old bucket (None when created) to its new
-one (None when deleted). Moves are summed per bucket in Python, then applied
-with one set-based upsert that adds to the stored count, so two transactions
-writing the same bucket at once both land (the database serialises them on
-the row), on SQLite 3.24+ and PostgreSQL alike.
+assignee). A write moves it from its old bucket (None when created) to its
+new one (None when deleted). The moves of a batch are summed per bucket in
+Python and appended as rows (+n, -n) in the write's transaction: an insert
+takes no lock that another writer waits for, so writers of the same bucket
+never queue behind each other's commit. `fold` merges each bucket's rows
+into one, in a short transaction of its own that skips rows another fold
+holds; every `FOLD_EVERY` rows a process appends, it folds after commit.
 
 Days are counted in settings.TIME_ZONE when the ticket is written: after
 changing TIME_ZONE, run `python manage.py rebuild_stats`.
 """
 
 import datetime
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import islice
 from typing import NamedTuple
 
 from django.db import connections, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from dashboard.models import DataVersion, TicketCount
+from dashboard.models import TicketCount
 from tickets.models import Ticket
+from tickets.rows import insert_rows
 
-# Rows per upsert statement: 5 parameters each, far below SQLite's 32,766 limit.
-UPSERT_CHUNK = 500
+# Appended rows a process writes before it folds the summary (after the write's commit).
+FOLD_EVERY = 500
 
 
 class Bucket(NamedTuple):
@@ -52,13 +56,8 @@ def bucket_of(state: Mapping, created_at: datetime.datetime) -> Bucket:
     return Bucket(day_of(created_at), state["status"], state["priority"], state["assigned_to"])
 
 
-def record_moves(moves: Iterable[Move], *, using: str) -> None:
-    """Apply ticket moves to the summary and raise the data version (call inside the write's transaction).
-
-    The version is raised first: every writer takes that one row lock before
-    any bucket row, so writers of several tickets in one transaction never
-    wait for each other in a circle.
-    """
+def record_moves(moves: Iterable[Move], *, using: str) -> int:
+    """Append the net effect of ticket moves on each bucket (call inside the write's transaction)."""
     deltas: Counter[Bucket] = Counter()
     for before, after in moves:
         if before == after:
@@ -67,84 +66,83 @@ def record_moves(moves: Iterable[Move], *, using: str) -> None:
             deltas[before] -= 1
         if after is not None:
             deltas[after] += 1
-    bump_data_version(using=using)
-    add_to_counts(deltas, using=using)
-
-
-def stored_bucket(ticket_id: int | None, *, using: str) -> Bucket | None:
-    """The bucket of the ticket as stored now, row locked until commit (None if it is gone).
-
-    Read before a delete, because the instance being deleted may hold stale
-    values; the lock makes a second, concurrent delete of the same ticket
-    find nothing, so it is not subtracted twice.
-    """
-    if ticket_id is None:
-        return None
-    row = (
-        Ticket.objects.using(using)
-        .select_for_update()
-        .filter(pk=ticket_id)
-        .values("status", "priority", "assigned_to", "created_at")
-        .first()
-    )
-    return None if row is None else bucket_of(row, row["created_at"])
-
-
-def bulk_update_moves(tickets: Iterable[Ticket], *, using: str) -> list[Move]:
-    """The moves of tickets changed by the bulk update path (stored values to new values).
-
-    Creation times are read from the database (one query) rather than
-    trusted from objects the caller built.
-    """
-    tickets = list(tickets)
-    created = dict(
-        Ticket.objects.using(using).filter(pk__in=[t.pk for t in tickets]).values_list("pk", "created_at")
-    )
-    return [
-        (bucket_of(t.current_write.stored, created[t.pk]), bucket_of(t.state(), created[t.pk]))
-        for t in tickets
-        if t.pk in created
+    adapt_day = connections[using].ops.adapt_datefield_value
+    rows = [
+        (adapt_day(bucket.day), bucket.status, bucket.priority, bucket.assigned_to, delta)
+        for bucket, delta in sorted(deltas.items())
+        if delta
     ]
+    insert_rows(TicketCount, ("day", "status", "priority", "assigned_to", "count"), rows, using=using)
+    if rows and _fold_due(len(rows)):
+        transaction.on_commit(lambda: fold(using=using), using=using)
+    return len(rows)
 
 
-def add_to_counts(deltas: Mapping[Bucket, int], *, using: str) -> None:
-    """Add each delta to its bucket's count, creating missing buckets, in a few statements."""
-    # Sorted, so that concurrent writers lock bucket rows in the same order.
-    rows = sorted((bucket, delta) for bucket, delta in deltas.items() if delta)
-    if not rows:
-        return
-    connection = connections[using]
-    table = connection.ops.quote_name(TicketCount._meta.db_table)
-    adapt_day = connection.ops.adapt_datefield_value
-    with connection.cursor() as cursor:
-        iterator = iter(rows)
-        while chunk := list(islice(iterator, UPSERT_CHUNK)):
-            placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
-            params = []
-            for bucket, delta in chunk:
-                params += [adapt_day(bucket.day), bucket.status, bucket.priority, bucket.assigned_to, delta]
-            cursor.execute(
-                f"INSERT INTO {table} (day, status, priority, assigned_to, count) VALUES {placeholders} "
-                "ON CONFLICT (day, status, priority, assigned_to) "
-                f"DO UPDATE SET count = {table}.count + excluded.count",
-                params,
+_appended = {"rows": 0}
+_appended_lock = threading.Lock()
+
+
+def _fold_due(added: int) -> bool:
+    """Count this process's appended rows; True once every FOLD_EVERY of them."""
+    with _appended_lock:
+        before = _appended["rows"]
+        _appended["rows"] = before + added
+        return before // FOLD_EVERY != _appended["rows"] // FOLD_EVERY
+
+
+def fold(*, using: str = "default") -> int:
+    """Merge the rows of every bucket that has several (or only zeros) into one; returns rows removed.
+
+    One short transaction. The rows are locked as they are read, skipping any
+    that another fold holds, and the merged rows are inserted before commit,
+    so every reader sees the same sums before and after. Writers only append,
+    so they never wait for a fold, nor a fold for them.
+    """
+    counts = TicketCount.objects.using(using)
+    buckets = counts.values("day", "status", "priority", "assigned_to").annotate(
+        rows=Count("id"), total=Sum("count")
+    )
+    untidy = [
+        (row["day"], row["status"], row["priority"], row["assigned_to"])
+        for row in buckets.order_by()
+        if row["rows"] > 1 or row["total"] == 0
+    ]
+    if not untidy:
+        return 0
+    removed = 0
+    with transaction.atomic(using=using):
+        for chunk in _chunks(untidy, 200):
+            condition = _buckets_condition(chunk)
+            locked = list(
+                counts.filter(condition)
+                .select_for_update(skip_locked=True)
+                .values_list("id", "day", "status", "priority", "assigned_to", "count")
             )
+            if not locked:
+                continue
+            sums: Counter[Bucket] = Counter()
+            for _, *bucket, count in locked:
+                sums[Bucket(*bucket)] += count
+            counts.filter(id__in=[row[0] for row in locked]).delete()
+            removed += len(locked)
+            TicketCount.objects.using(using).bulk_create(
+                TicketCount(**bucket._asdict(), count=n) for bucket, n in sorted(sums.items()) if n
+            )
+            removed -= sum(1 for n in sums.values() if n)
+    return removed
 
 
-def bump_data_version(*, using: str) -> None:
-    """Raise the data version by one (creating its row if a flush removed it)."""
-    connection = connections[using]
-    table = connection.ops.quote_name(DataVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (id, value) VALUES (1, 1) "
-            f"ON CONFLICT (id) DO UPDATE SET value = {table}.value + 1"
-        )
+def _chunks(items: list, size: int):
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
-def data_version(*, using: str = "default") -> int:
-    """The current data version (0 before the first write)."""
-    return DataVersion.objects.using(using).filter(pk=1).values_list("value", flat=True).first() or 0
+def _buckets_condition(buckets: list[tuple]) -> Q:
+    condition = Q(pk__in=[])
+    for day, status, priority, assigned_to in buckets:
+        condition |= Q(day=day, status=status, priority=priority, assigned_to=assigned_to)
+    return condition
 
 
 def recount(*, using: str = "default") -> QuerySet:
@@ -177,7 +175,6 @@ def rebuild(*, using: str = "default") -> int:
             f"SELECT day, status, priority, assigned_to, n FROM ({recount_sql}) AS recount",
             params,
         )
-        bump_data_version(using=using)
     return TicketCount.objects.using(using).count()
 
 

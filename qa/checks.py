@@ -16,6 +16,7 @@ from django.utils import timezone
 from qa.registry import CONSISTENCY_PROBES, MAX_IDS, CheckFindings, Violation, register_check
 from tickets import invariants
 from tickets.audit import Actor, acting_as
+from tickets.fields import MAX_LENGTHS, PRIORITIES, STATUSES
 from tickets.integrity import BROKEN_ROW, ROW_PROBLEMS, assignee_key
 from tickets.models import Ticket, TicketEvent
 
@@ -32,9 +33,9 @@ PROBLEM_MESSAGES = {
     "title_too_long": "title is longer than {limits[title]} characters",
     "description_null": "description is NULL",
     "status_null": "status is NULL",
-    "status_invalid": "status {status!r} is not one of " + ", ".join(invariants.STATUSES),
+    "status_invalid": "status {status!r} is not one of " + ", ".join(STATUSES),
     "priority_null": "priority is NULL",
-    "priority_invalid": "priority {priority!r} is not one of " + ", ".join(invariants.PRIORITIES),
+    "priority_invalid": "priority {priority!r} is not one of " + ", ".join(PRIORITIES),
     "assigned_to_null": "assigned_to is NULL",
     "assigned_to_too_long": "assigned_to is longer than {limits[assigned_to]} characters",
     "created_at_null": "created_at is NULL",
@@ -220,7 +221,7 @@ def data_consistency() -> CheckFindings:
     values = ("status", "priority", "created_at", "updated_at")
 
     def reason(row) -> str:
-        context = {**row, "limits": invariants.MAX_LENGTHS}
+        context = {**row, "limits": MAX_LENGTHS}
         found = [name for name in ROW_PROBLEMS if row[name]]
         return "; ".join(
             PROBLEM_MESSAGES.get(name, name.replace("_", " ")).format(**context) for name in found

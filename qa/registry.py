@@ -6,7 +6,7 @@ comparison of its summary table with the tickets this way).
 """
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The most offending ticket ids (and reasons) a check reports; the count is always complete.
 MAX_IDS = 100
@@ -31,10 +31,15 @@ class Check:
 
 @dataclass(frozen=True)
 class CheckFindings:
-    """What a check returns: the total number of violations and up to 100 examples."""
+    """What a check returns: the total number of violations, up to 100 examples, and notes.
+
+    Notes say something worth knowing that is not a violation (the check
+    still passes), such as audit events too old to carry a key.
+    """
 
     violations: int
     examples: list[Violation]
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ids(self) -> list[int]:

@@ -66,6 +66,7 @@ def run_document(report) -> dict:
                 "violations": check.findings.violations,
                 "ids": check.findings.ids,
                 "details": details(check.findings),
+                "notes": check.findings.notes,
                 "duration_ms": check.duration_ms,
                 "error": check.error or None,
             }

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -14,8 +13,9 @@ from django.utils.functional import cached_property
 
 from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.audit import Actor, acting_as
-from tickets.bulk import bulk_update_tickets
+from tickets.fields import TRACKED_FIELDS
 from tickets.models import Ticket, TicketEvent
+from tickets.pipeline import TicketChange, TicketRefused, write_tickets
 
 # Counting more rows than this for the changelist costs more than it tells.
 COUNT_CAP = 100_000
@@ -95,7 +95,7 @@ class TicketEventInline(admin.TabularInline):
     """The ticket's audit trail, read-only, newest last."""
 
     model = TicketEvent
-    fields = ("created_at", "kind", "actor", "source", "changes")
+    fields = ("created_at", "kind", "actor", "source", "changes", "text")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -120,7 +120,7 @@ class TicketActionForm(ActionForm):
 class TicketForm(forms.ModelForm):
     class Meta:
         model = Ticket
-        fields = ("title", "description", "status", "priority", "assigned_to", "external_id")
+        fields = TRACKED_FIELDS
 
 
 @admin.register(Ticket)
@@ -137,11 +137,12 @@ class TicketAdmin(admin.ModelAdmin):
     list_per_page = 50
     paginator = CappedCountPaginator
     show_full_result_count = False
-    readonly_fields = ("source", "created_at", "updated_at", "version")
+    readonly_fields = ("source", "created_at", "updated_at", "closed_at", "version")
     fieldsets = (
         (None, {"fields": ("title", "description")}),
         ("Routing", {"fields": ("status", "priority", "assigned_to")}),
-        ("Origin", {"fields": ("external_id", "source", "created_at", "updated_at", "version")}),
+        ("Origin", {"fields": ("external_id", "external_url", "source")}),
+        ("History", {"fields": ("created_at", "updated_at", "closed_at", "version")}),
     )
     inlines = (TicketEventInline,)
     action_form = TicketActionForm
@@ -179,31 +180,27 @@ class TicketAdmin(admin.ModelAdmin):
         )
 
     def _bulk_change(self, request, queryset, values: dict, verb: str) -> None:
-        """Change the selection through the bulk write path: rules, checks and audit apply."""
-        tickets = list(queryset.order_by("id")[: BULK_ACTION_LIMIT + 1])
-        if len(tickets) > BULK_ACTION_LIMIT:
+        """Change the selection through the write pipeline, as one batch: rules, checks and audit apply."""
+        ids = list(queryset.order_by("id").values_list("id", flat=True)[: BULK_ACTION_LIMIT + 1])
+        if len(ids) > BULK_ACTION_LIMIT:
             self.message_user(
                 request,
                 f"Select at most {BULK_ACTION_LIMIT:,} tickets for a bulk action; narrow the filter.",
                 messages.ERROR,
             )
             return
-        now = timezone.now()
         try:
             with acting_as(Actor.for_user(request.user), source="admin"):
-                changed = bulk_update_tickets([(ticket, values, now) for ticket in tickets])
-        except ValidationError as error:
-            self.message_user(request, f"Nothing changed: {_first_message(error, tickets)}", messages.ERROR)
+                writes = write_tickets([TicketChange.update(ticket_id, values) for ticket_id in ids])
+        except TicketRefused as error:
+            reason = f"ticket #{error.ticket_id}: {' '.join(error.messages)}"
+            self.message_user(request, f"Nothing changed: {reason}", messages.ERROR)
             return
-        self.message_user(request, f"{len(changed)} of {len(tickets)} tickets {verb}.", messages.SUCCESS)
-
-
-def _first_message(error: ValidationError, tickets: list[Ticket]) -> str:
-    """A readable reason for a refused bulk action, naming the ticket."""
-    for key, messages_ in error.message_dict.items():
-        index = int(key.removeprefix("tickets[").removesuffix("]"))
-        return f"ticket #{tickets[index].pk}: {'; '.join(messages_)}"
-    return "; ".join(error.messages)
+        except Ticket.DoesNotExist as error:
+            self.message_user(request, f"Nothing changed: {error} any more.", messages.ERROR)
+            return
+        changed = sum(1 for write in writes if write.changes)
+        self.message_user(request, f"{changed} of {len(ids)} tickets {verb}.", messages.SUCCESS)
 
 
 @admin.register(TicketEvent)

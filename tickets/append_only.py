@@ -84,3 +84,18 @@ def append_only_operation(table: str) -> migrations.RunPython:
             schema_editor.execute(statement)
 
     return migrations.RunPython(protect, unprotect)
+
+
+def reprotect_operation(table: str) -> migrations.RunPython:
+    """An operation that puts the triggers on `table` back after a migration rebuilt it.
+
+    SQLite rebuilds a table (and drops its triggers) for many column changes;
+    removing first makes this safe on a table that kept them.
+    """
+
+    def reprotect(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        for statement in [*remove_sql(vendor, table), *install_sql(vendor, table)]:
+            schema_editor.execute(statement)
+
+    return migrations.RunPython(reprotect, migrations.RunPython.noop)

@@ -1,9 +1,9 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 
 
 class TicketsConfig(AppConfig):
-    """The core: tickets, their audit trail, roles and the demo data."""
+    """The core: tickets, their write pipeline and audit trail, roles and the demo data."""
 
     name = "tickets"
     verbose_name = "Tickets"
@@ -14,9 +14,6 @@ class TicketsConfig(AppConfig):
     }
 
     def ready(self):
-        from tickets import receivers, roles
-        from tickets.models import Ticket
+        from tickets import roles
 
-        post_save.connect(receivers.audit_ticket_save, sender=Ticket, dispatch_uid="tickets.audit_save")
-        post_delete.connect(receivers.audit_ticket_delete, sender=Ticket, dispatch_uid="tickets.audit_delete")
         post_migrate.connect(roles.sync_roles_after_migrate, dispatch_uid="tickets.sync_roles")

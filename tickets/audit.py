@@ -1,17 +1,23 @@
-"""Who is changing tickets, through what, and the tamper-evident record of it.
+"""Who is changing tickets, through what, and the keyed, tamper-evident record of it.
 
 Callers name the actor and the channel once, around their work:
 
     with acting_as(Actor.for_user(request.user), source="api"):
         ticket.save()
 
-and every ticket saved inside the block is audited with them. Code that names
-no one (a shell session, a migration) is recorded as the system.
+and every ticket written inside the block is audited with them. Code that
+names no one (a shell session, a migration) is recorded as the system.
+
+Each audit event carries an HMAC-SHA256 of its content and of the previous
+event of its ticket, keyed with a key held outside the database
+(`TRIAGE_AUDIT_KEYS`). Someone who can rewrite the table but does not hold
+the key cannot make a rewritten event verify; see the QA guide for what the
+chain does and does not prove.
 """
 
 import hashlib
+import hmac
 import json
-import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 
+from django.conf import settings
+
 SOURCES = ("api", "webhook", "admin", "rule", "seed", "system")
-ACTOR_KINDS = ("user", "integration", "rule", "system")
-EVENT_KINDS = ("created", "updated", "deleted")
+EVENT_KINDS = ("created", "updated", "deleted", "sla", "comment", "comment_deleted")
 
 
 @dataclass(frozen=True)
@@ -80,37 +87,13 @@ def current_context() -> AuditContext:
 
 @dataclass
 class AuditEntry:
-    """One audit event before it is stored: a set of field changes by one actor."""
+    """One audit event before it is stored: what changed, by whom, and a sentence when it helps."""
 
     kind: str
     actor: Actor
     source: str
     changes: dict[str, list]
-
-
-@dataclass
-class TicketWrite:
-    """What one save of a ticket is doing, shared with every listener of that save.
-
-    `stored` is the row before the save (None when creating), `proposed` the
-    values the caller asked for before any rule ran; listeners that change the
-    ticket (the rules) add their own entries to `entries`. A ticket being
-    saved carries its write as `ticket.current_write`.
-    """
-
-    actor: Actor
-    source: str
-    stored: dict | None
-    proposed: dict
-    stored_version: int = 0
-    # When the write took effect (the ticket's new updated_at); set as it is written.
-    when: datetime | None = None
-    save_id: uuid.UUID = field(default_factory=uuid.uuid4)
-    entries: list[AuditEntry] = field(default_factory=list)
-
-    @property
-    def creating(self) -> bool:
-        return self.stored is None
+    text: str = field(default="")
 
 
 def diff(before: Mapping | None, after: Mapping) -> dict[str, list]:
@@ -138,7 +121,47 @@ def _quoted(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def chain_hash(
+def current_key() -> tuple[str, bytes]:
+    """The key new events are signed with: the first of TRIAGE_AUDIT_KEYS, as (key id, key)."""
+    return settings.TRIAGE_AUDIT_KEYS[0]
+
+
+def key_for(key_id: str) -> bytes | None:
+    """The configured key with this id (old keys stay configured to verify old events), or None."""
+    for candidate, key in settings.TRIAGE_AUDIT_KEYS:
+        if candidate == key_id:
+            return key
+    return None
+
+
+def event_digest(
+    key: bytes,
+    prev_hash: str,
+    *,
+    ticket_id: int,
+    kind: str,
+    actor: Actor,
+    source: str,
+    text: str,
+    changes_json: str,
+    created_at: str,
+) -> str:
+    """HMAC-SHA256, under `key`, of an event's content and its predecessor's hash (per ticket).
+
+    Rewriting or removing an earlier event of a ticket breaks the link of the
+    next one, and a rewritten event cannot be re-signed without the key.
+    `changes_json` is `canonical_json(changes)`, `created_at` is
+    `hash_time(...)`; the free texts are JSON-quoted so fields cannot run
+    into each other.
+    """
+    message = (
+        f"{prev_hash}|{ticket_id}|{kind}|{actor.kind}|{actor.id}|{_quoted(actor.name)}|"
+        f"{source}|{created_at}|{_quoted(text)}\n{changes_json}"
+    )
+    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+
+
+def unkeyed_digest(
     prev_hash: str,
     *,
     ticket_id: int,
@@ -148,16 +171,14 @@ def chain_hash(
     changes_json: str,
     created_at: str,
 ) -> str:
-    """SHA-256 of an event's content and its predecessor's hash (per ticket).
+    """The plain SHA-256 that events written before audit keys existed carry.
 
-    Rewriting or removing any earlier event of a ticket changes every later
-    hash, so a verifier walking the chain finds the first altered row.
-    `changes_json` is `canonical_json(changes)`, `created_at` is `hash_time(...)`;
-    the only free text, the actor's name, is JSON-quoted so fields cannot run
-    into each other.
+    Anyone can recompute it, so it only shows that such an event is
+    consistent with itself; the regression suite reports these events as
+    unkeyed.
     """
-    text = (
+    message = (
         f"{prev_hash}|{ticket_id}|{kind}|{actor.kind}|{actor.id}|{_quoted(actor.name)}|"
         f"{source}|{created_at}\n{changes_json}"
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(message.encode()).hexdigest()

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from faker import Faker
 
+from tickets.fields import PRIORITIES
+
 SERVICES = [
     "Checkout API", "Payments gateway", "Customer portal", "Login service", "Search cluster",
     "Email relay", "VPN concentrator", "Data warehouse", "Billing engine", "Mobile app backend",
@@ -28,8 +30,7 @@ FEATURES = [
 ]
 BROWSERS = ["Safari 18", "Firefox ESR", "Chrome on Android", "Edge", "the iOS app"]
 TEAMS = ["Network team", "Billing team", "Platform team"]
-PRIORITIES = ("low", "medium", "high")
-PRIORITY_CUM_WEIGHTS = (30, 78, 100)  # 30% low, 48% medium, 22% high
+PRIORITY_CUM_WEIGHTS = (30, 78, 100)  # of PRIORITIES (low, medium, high): 30%, 48%, 22%
 TEXTS_PER_PRIORITY = 3000
 
 

@@ -14,7 +14,7 @@ from django.db.models.functions import Coalesce, Length, Lower
 from django.db.models.lookups import Exact, GreaterThan
 
 from tickets.expressions import Literal, TrimWhitespace
-from tickets.invariants import MAX_LENGTHS, PRIORITIES, STATUSES
+from tickets.fields import MAX_LENGTHS, PRIORITIES, STATUSES
 
 # Problem name -> the condition a row with that problem matches. Constants are
 # Literals, not parameters: SQLite matches a partial index only literally.

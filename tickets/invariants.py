@@ -1,17 +1,24 @@
 """The rules every stored ticket obeys, as pure functions over a ticket's field values.
 
-Every write path (model save, bulk insert, admin form, API serializer) calls
-these, so a bad value is refused the same way wherever it comes from.
+The write pipeline checks every write with these (and the admin's form its
+input), so a bad value is refused the same way wherever it comes from.
 """
 
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-STATUSES = ("open", "in_progress", "closed")
-PRIORITIES = ("low", "medium", "high")
-MAX_LENGTHS = {"title": 200, "assigned_to": 100, "external_id": 200}
+from tickets.fields import EXTERNAL_URL_PATTERN, MAX_LENGTHS, PRIORITIES, STATUSES
+
+_external_url = re.compile(EXTERNAL_URL_PATTERN)
+EXTERNAL_URL_MESSAGE = "Enter an http:// or https:// link without spaces."
+
+
+def is_external_url(value: str) -> bool:
+    """True for a link `external_url` may hold (the empty string aside)."""
+    return _external_url.match(value) is not None
 
 ASSIGNMENT_RULE = (
     "A low-priority ticket cannot be in progress unless it is assigned to a person "
@@ -48,6 +55,7 @@ def value_errors(state: Mapping) -> dict[str, list[str]]:
         and state.get("status") in STATUSES
         and state.get("priority") in PRIORITIES
         and all(len(state.get(field) or "") <= limit for field, limit in MAX_LENGTHS.items())
+        and (not state.get("external_url") or _external_url.match(state["external_url"]))
     ):
         return {}  # the common case, decided in one pass
     errors: dict[str, list[str]] = {}
@@ -61,6 +69,9 @@ def value_errors(state: Mapping) -> dict[str, list[str]]:
         value = state.get(field) or ""
         if len(value) > limit:
             errors.setdefault(field, []).append(f"Ensure this field has no more than {limit} characters.")
+    url = state.get("external_url")
+    if url and "external_url" not in errors and not is_external_url(url):
+        errors["external_url"] = [EXTERNAL_URL_MESSAGE]
     return errors
 
 

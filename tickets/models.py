@@ -4,59 +4,19 @@ from collections.abc import Collection
 from operator import attrgetter
 
 from django.conf import settings
-from django.db import models, router, transaction
+from django.db import models, router
 from django.db.models import F
 from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
-from tickets import invariants
-from tickets.audit import EVENT_KINDS, SOURCES, TicketWrite, current_context
+from tickets import fields, invariants
+from tickets.audit import EVENT_KINDS, SOURCES
 from tickets.expressions import TrimWhitespace
+from tickets.fields import MAX_LENGTHS, TRACKED_FIELDS
 from tickets.integrity import BROKEN_ROW, assignee_key
 
-# The fields a person or rule changes, and that the audit trail records.
-TRACKED_FIELDS = ("title", "description", "status", "priority", "assigned_to", "external_id")
 _tracked_values = attrgetter(*TRACKED_FIELDS)
-
-
-class ChangeStampField(models.DateTimeField):
-    """`updated_at`: equal to `created_at` on insert, then the time of every real change.
-
-    It is computed as the row is written, after the rules ran in `pre_save`,
-    so a change made only by a rule counts, and a save that changes nothing
-    keeps the old stamp.
-    """
-
-    def pre_save(self, model_instance, add):
-        write = getattr(model_instance, "current_write", None)
-        if add:
-            value = model_instance.created_at
-        elif write is not None and write.stored != model_instance.state():
-            value = timezone.now()
-        else:
-            value = getattr(model_instance, self.attname)
-        setattr(model_instance, self.attname, value)
-        if write is not None:
-            write.when = value
-        return value
-
-
-class VersionField(models.PositiveIntegerField):
-    """A counter raised by every save that changes a tracked field (for ETag / If-Match)."""
-
-    def pre_save(self, model_instance, add):
-        write = getattr(model_instance, "current_write", None)
-        if add:
-            value = 1
-        elif write is None:
-            value = model_instance.version
-        elif write.stored != model_instance.state():
-            value = write.stored_version + 1
-        else:
-            value = write.stored_version
-        model_instance.version = value
-        return value
 
 
 class VersionConflict(Exception):
@@ -69,38 +29,61 @@ class VersionConflict(Exception):
         self.current = current
 
 
+class TicketQuerySet(models.QuerySet):
+    """Tickets; deleting a queryset goes through the write pipeline like any other delete."""
+
+    def delete(self):
+        """Delete the selected tickets, audited and counted out of the dashboard as one batch."""
+        from tickets.pipeline import TicketChange, write_tickets
+
+        ids = list(self.order_by("pk").values_list("pk", flat=True))
+        write_tickets([TicketChange.delete(ticket_id) for ticket_id in ids], using=self.db)
+        return len(ids), {Ticket._meta.label: len(ids)}
+
+    delete.alters_data = True
+    delete.queryset_only = True
+
+
 class Ticket(models.Model):
-    """A support or incident ticket."""
+    """A support or incident ticket.
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        CLOSED = "closed", "Closed"
+    Every write goes through `tickets.pipeline.write_tickets`: `save()` and
+    `delete()` are batches of one.
+    """
 
-    class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+    Status = fields.Status
+    Priority = fields.Priority
+    Source = fields.Source
 
-    class Source(models.TextChoices):
-        API = "api", "API"
-        WEBHOOK = "webhook", "Webhook"
-        ADMIN = "admin", "Admin"
-        SEED = "seed", "Demo seed"
-        SYSTEM = "system", "System"
-
-    title = models.CharField(max_length=200)
+    title = models.CharField(max_length=MAX_LENGTHS["title"])
     description = models.TextField(blank=True, default="")
     status = models.CharField(max_length=11, choices=Status, default=Status.OPEN)
     priority = models.CharField(max_length=6, choices=Priority, default=Priority.MEDIUM)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    updated_at = ChangeStampField(default=timezone.now, editable=False)
-    assigned_to = models.CharField(max_length=100, blank=True, default="")
+    updated_at = models.DateTimeField(
+        default=timezone.now, editable=False, help_text="When a tracked field last changed."
+    )
+    assigned_to = models.CharField(max_length=MAX_LENGTHS["assigned_to"], blank=True, default="")
     source = models.CharField(max_length=7, choices=Source, default=Source.SYSTEM, editable=False)
     external_id = models.CharField(
-        max_length=200, blank=True, default="", help_text="The sender's own id for this ticket."
+        max_length=MAX_LENGTHS["external_id"],
+        blank=True,
+        default="",
+        help_text="The sender's own id for this ticket.",
     )
-    version = VersionField(default=1, editable=False)
+    external_url = models.CharField(
+        max_length=MAX_LENGTHS["external_url"],
+        blank=True,
+        default="",
+        db_default="",  # rows written by raw SQL that predates the column still insert
+        help_text="A link back to the sender's page for this ticket.",
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    closed_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it was last closed; empty while not closed."
+    )
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         db_table = "tickets"
@@ -122,10 +105,10 @@ class Ticket(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=invariants.STATUSES), name="tickets_status_valid"
+                condition=models.Q(status__in=fields.STATUSES), name="tickets_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(priority__in=invariants.PRIORITIES), name="tickets_priority_valid"
+                condition=models.Q(priority__in=fields.PRIORITIES), name="tickets_priority_valid"
             ),
             models.CheckConstraint(
                 condition=GreaterThan(Length(TrimWhitespace("title")), 0),
@@ -136,92 +119,52 @@ class Ticket(models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
-    def save(self, *args, expected_versions: Collection[int] | None = None, **kwargs) -> None:
-        """Validate, then write the ticket, its rule changes and its audit events at once.
+    def save(self, *args, using=None, update_fields=None, expected_versions=None, **kwargs) -> None:
+        """Write the ticket through the write pipeline (a batch of one); rules and audit apply.
 
-        The `pre_save` listeners (the automation rules) see `current_write` and
-        may change fields before the single write; the `post_save` listeners
-        write the audit trail and other rows in the same transaction, so a
-        failure anywhere leaves nothing behind. With `expected_versions` (the
-        version the caller read; HTTP's If-Match may name several), the save
+        A new ticket is created with the tracked fields it holds; a stored
+        one is updated with them (only those in `update_fields`, when given:
+        the others keep their stored values). With `expected_versions` (the
+        version the caller read; HTTP's If-Match may name several), the write
         goes ahead only if the stored row is at one of them, and raises
-        VersionConflict otherwise (an empty collection never matches).
+        VersionConflict otherwise. The object is refreshed with the row as
+        stored (the rules' changes included).
         """
-        self.normalize()
-        using = kwargs.get("using") or router.db_for_write(Ticket, instance=self)
-        with transaction.atomic(using=using):
-            stored_row = self._stored_row(using, lock=True)
-            self._check_stored_version(stored_row, expected_versions)
-            stored = None if stored_row is None else {f: stored_row[f] for f in TRACKED_FIELDS}
-            update_fields = kwargs.pop("update_fields", None)
-            if update_fields is not None and stored is not None:
-                # A partial save keeps the stored value of every other field.
-                for name in TRACKED_FIELDS:
-                    if name not in update_fields:
-                        setattr(self, name, stored[name])
-            invariants.check_ticket(self.state(), stored)
-            context = current_context()
-            self.current_write = TicketWrite(
-                actor=context.actor,
-                source=context.source,
-                stored=stored,
-                proposed=self.state(),
-                stored_version=stored_row["version"] if stored_row else 0,
+        from tickets.pipeline import TicketChange, write_tickets
+
+        using = using or router.db_for_write(Ticket, instance=self)
+        if self._state.adding:
+            change = TicketChange.create(self.state(), ticket_id=self.pk, when=self.created_at)
+        else:
+            names = [name for name in TRACKED_FIELDS if update_fields is None or name in update_fields]
+            change = TicketChange.update(
+                self.pk, {name: getattr(self, name) for name in names}, expected_versions=expected_versions
             )
-            if stored is None and self._state.adding:
-                self.source = context.source if context.source in self.Source.values else "system"
-            super().save(*args, **kwargs)
+        (write,) = write_tickets([change], using=using)
+        self.take_values_of(write.ticket)
+        self._state.adding = False
+        self._state.db = using
 
-    def delete(self, *args, expected_versions: Collection[int] | None = None, **kwargs):
-        """Delete the ticket (its trail is kept); with `expected_versions`, only at one of them."""
-        using = kwargs.get("using") or router.db_for_write(Ticket, instance=self)
-        with transaction.atomic(using=using):
-            stored_row = self._stored_row(using, lock=True)
-            self._check_stored_version(stored_row, expected_versions)
-            return super().delete(*args, **kwargs)
+    def delete(self, using=None, keep_parents=False, expected_versions: Collection[int] | None = None):
+        """Delete the ticket through the write pipeline; its audit trail is kept and records it."""
+        from tickets.pipeline import TicketChange, write_tickets
 
-    def _check_stored_version(
-        self, stored_row: dict | None, expected_versions: Collection[int] | None
-    ) -> None:
-        """Refuse a write to a row deleted meanwhile, or to another version than the caller read.
-
-        It runs on the row just read under lock, inside the write's
-        transaction: a concurrent writer with the same expected version
-        waits for this one to commit and then finds the version moved on.
-        """
-        if self.pk is None or self._state.adding:
-            return
-        if stored_row is None:
-            raise Ticket.DoesNotExist(f"ticket #{self.pk} no longer exists")
-        if expected_versions is not None and stored_row["version"] not in expected_versions:
-            raise VersionConflict(self.pk, expected=expected_versions, current=stored_row["version"])
+        using = using or router.db_for_write(Ticket, instance=self)
+        write_tickets([TicketChange.delete(self.pk, expected_versions=expected_versions)], using=using)
+        return 1, {Ticket._meta.label: 1}
 
     def clean(self) -> None:
         """Model validation for forms: the field values and the assignment rule."""
         self.normalize()
-        stored = self._stored_row(self._state.db or "default", lock=False)
+        stored = None
+        if not self._state.adding:
+            stored = Ticket.objects.filter(pk=self.pk).values(*TRACKED_FIELDS).first()
         invariants.check_ticket(self.state(), stored)
 
-    def _stored_row(self, using: str, *, lock: bool) -> dict | None:
-        """The row as stored now (None when new); locked until commit when `lock`."""
-        if self.pk is None:
-            return None
-        rows = Ticket.objects.using(using).filter(pk=self.pk)
-        if lock:
-            rows = rows.select_for_update()
-        return rows.values(*TRACKED_FIELDS, "version").first()
-
-    def writes(self) -> list:
-        """The TicketWrites of the save (or bulk insert) now in progress, oldest first.
-
-        A single save makes one; a bulk insert of a ticket with a history makes
-        one for its creation and one per later change.
-        """
-        history = getattr(self, "bulk_writes", None)
-        if history:
-            return history
-        write = getattr(self, "current_write", None)
-        return [write] if write is not None else []
+    def take_values_of(self, other: "Ticket") -> None:
+        """Copy every column's value from `other` (the same ticket as the pipeline stored it)."""
+        for column in self._meta.concrete_fields:
+            setattr(self, column.attname, getattr(other, column.attname))
 
     def state(self) -> dict:
         """The tracked field values, as the rules and the audit trail see them."""
@@ -232,6 +175,7 @@ class Ticket(models.Model):
         self.title = (self.title or "").strip()
         self.assigned_to = (self.assigned_to or "").strip()
         self.external_id = (self.external_id or "").strip()
+        self.external_url = self.external_url or ""  # a link is taken as given: spaces make it invalid
         self.description = self.description or ""
 
 
@@ -253,15 +197,22 @@ class TicketEvent(models.Model):
         related_name="events",
     )
     save_id = models.UUIDField(help_text="Events written by the same save share this id.")
-    kind = models.CharField(max_length=7, choices=Kind)
+    kind = models.CharField(max_length=15, choices=Kind)
     actor_type = models.CharField(max_length=11)
     actor_id = models.BigIntegerField(null=True, blank=True)
     actor_name = models.CharField(max_length=200)
     source = models.CharField(max_length=7, choices=Source)
     changes = models.JSONField(help_text='{"field": [old, new], ...}')
+    text = models.TextField(blank=True, default="", help_text="A sentence saying what happened, or empty.")
     created_at = models.DateTimeField(default=timezone.now)
     prev_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(
+        max_length=32,
+        null=True,
+        blank=True,
+        help_text="The audit key that signed the event; empty for events written before keys existed.",
+    )
 
     class Meta:
         db_table = "ticket_events"

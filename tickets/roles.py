@@ -12,8 +12,6 @@ ADMIN = "admin"
 ANALYST = "analyst"
 SUPPORT = "support"
 ROLES = (ADMIN, ANALYST, SUPPORT)
-# Admins and analysts work in Django admin; support staff use the API and dashboard.
-STAFF_ROLES = (ADMIN, ANALYST)
 
 
 def role_of(user) -> str | None:

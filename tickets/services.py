@@ -1,7 +1,7 @@
 """Ticket writes for callers outside the admin: the API and the webhook.
 
-Each service names the actor and the channel once and goes through the
-model's save path, so the business rule, the automation rules and the audit
+Each service names the actor and the channel once and hands its change to
+the write pipeline, so the business rule, the automation rules and the audit
 trail apply exactly as they do in the admin. A refused value raises Django's
 `ValidationError` keyed by the field that broke the rule.
 """
@@ -9,22 +9,15 @@ trail apply exactly as they do in the admin. A refused value raises Django's
 from collections.abc import Collection
 
 from tickets.audit import Actor, acting_as
-from tickets.models import TRACKED_FIELDS, Ticket
-
-
-def _unknown_fields(fields: dict) -> None:
-    unknown = set(fields) - set(TRACKED_FIELDS)
-    if unknown:
-        raise TypeError(f"not ticket fields that callers may set: {sorted(unknown)}")
+from tickets.models import Ticket
+from tickets.pipeline import TicketChange, write_tickets
 
 
 def ticket_create(*, actor: Actor, source: str, **fields) -> Ticket:
     """Create a ticket from `fields` (tracked fields only); the rules apply; return it as stored."""
-    _unknown_fields(fields)
-    ticket = Ticket(**fields)
     with acting_as(actor, source=source):
-        ticket.save()
-    return ticket
+        (write,) = write_tickets([TicketChange.create(fields)])
+    return write.ticket
 
 
 def ticket_update(
@@ -35,21 +28,20 @@ def ticket_update(
     expected_versions: Collection[int] | None = None,
     **fields,
 ) -> Ticket:
-    """Change the given fields of `ticket`; the rules apply; return it as stored.
+    """Change the given fields of `ticket`; the rules apply; `ticket` is refreshed as stored.
 
-    Only the named fields are taken from the caller: the save re-reads the
-    locked row and keeps its stored value for every other field, so a
+    Only the named fields are taken from the caller: the pipeline re-reads
+    the locked row and keeps its stored value for every other field, so a
     concurrent change to another field is not overwritten with a stale copy.
     With `expected_versions` (the version the caller based its change on, as
     a collection: HTTP's If-Match may name several), the change is made only
     if the ticket is still at one of them, checked against the locked row;
     otherwise `VersionConflict` is raised and nothing is written.
     """
-    _unknown_fields(fields)
-    for name, value in fields.items():
-        setattr(ticket, name, value)
+    change = TicketChange.update(ticket.pk, fields, expected_versions=expected_versions)
     with acting_as(actor, source=source):
-        ticket.save(update_fields=list(fields), expected_versions=expected_versions)
+        (write,) = write_tickets([change])
+    ticket.take_values_of(write.ticket)
     return ticket
 
 
@@ -61,4 +53,4 @@ def ticket_delete(
     `expected_versions` works as for `ticket_update`.
     """
     with acting_as(actor, source=source):
-        ticket.delete(expected_versions=expected_versions)
+        write_tickets([TicketChange.delete(ticket.pk, expected_versions=expected_versions)])

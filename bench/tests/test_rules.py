@@ -7,7 +7,7 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parents[1] / "rules.py"
 
 
-def test_the_benchmark_compares_the_bulk_path_with_and_without_the_rules():
+def test_the_benchmark_compares_batch_writes_with_and_without_the_rules():
     result = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, str(BENCH), "--tickets", "40", "--rounds", "2"],
         capture_output=True,
@@ -16,6 +16,6 @@ def test_the_benchmark_compares_the_bulk_path_with_and_without_the_rules():
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "bulk path on sqlite, 2 rounds of 40 demo tickets (medians, µs a ticket)"
+    assert lines[0] == "batch writes on sqlite, 2 rounds of 40 demo tickets (medians, µs a ticket)"
     for label in ("with the rules", "without the rules", "the rules add", "the engine alone"):
         assert any(line.strip().startswith(label) for line in lines), label

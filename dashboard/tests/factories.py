@@ -21,11 +21,13 @@ def ticket_at(moment: datetime.datetime, **fields):
 
 
 def summary() -> dict[tuple, int]:
-    """The summary table as {(day, status, priority, assigned_to): count}, empty buckets left out."""
-    return {
-        (row.day, row.status, row.priority, row.assigned_to): row.count
-        for row in TicketCount.objects.exclude(count=0)
-    }
+    """The summary table as {(day, status, priority, assigned_to): count}, rows summed per bucket,
+    empty buckets left out."""
+    totals: dict[tuple, int] = {}
+    for row in TicketCount.objects.all():
+        key = (row.day, row.status, row.priority, row.assigned_to)
+        totals[key] = totals.get(key, 0) + row.count
+    return {key: count for key, count in totals.items() if count}
 
 
 def recounted() -> dict[tuple, int]:

@@ -18,8 +18,8 @@ from playwright.sync_api import sync_playwright
 
 from dashboard.tests.factories import ticket_at
 from qa.models import CheckResult, RegressionRun
-from tickets.bulk import bulk_create_tickets
 from tickets.models import Ticket
+from tickets.tests.factories import create_tickets
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,17 +72,17 @@ def seeded(analyst_user):
     """A believable mix of tickets over the last two weeks, and a regression run."""
     now = timezone.now()
     people = ["Dana", "Network team", "Sam Lee", ""]
-    bulk_create_tickets(
-        [
-            Ticket(
-                title=f"Ticket {n}",
-                priority=("low", "medium", "high")[n % 3],
-                status=("open", "in_progress", "closed")[n % 3] if n % 3 != 2 else "in_progress",
-                assigned_to=people[n % 4] if n % 3 != 0 else "",
-                created_at=now - datetime.timedelta(hours=7 * n),
-            )
+    create_tickets(
+        *(
+            {
+                "title": f"Ticket {n}",
+                "priority": ("low", "medium", "high")[n % 3],
+                "status": ("open", "in_progress", "closed")[n % 3] if n % 3 != 2 else "in_progress",
+                "assigned_to": people[n % 4] if n % 3 != 0 else "",
+                "created_at": now - datetime.timedelta(hours=7 * n),
+            }
             for n in range(60)
-        ]
+        )
     )
     run = RegressionRun.objects.create(started_at=now, finished_at=now, passed=True, outcome="passed")
     CheckResult.objects.create(run=run, name="data_consistency", passed=True)

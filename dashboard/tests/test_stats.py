@@ -1,4 +1,4 @@
-"""The summary table's upkeep: upserts, recounts, and staying equal to a recount whatever happens."""
+"""The summary table's upkeep: appended moves, folds, recounts, and staying equal to a recount."""
 
 import contextlib
 import datetime
@@ -14,32 +14,52 @@ from hypothesis import strategies as st
 from dashboard import stats
 from dashboard.models import TicketCount
 from dashboard.tests.factories import at, recounted, summary, ticket_at
-from tickets.bulk import bulk_create_tickets, bulk_update_tickets
+from tickets.fields import PRIORITIES, STATUSES
 from tickets.models import Ticket
+from tickets.tests.factories import create_tickets, update_tickets
 
 MARCH_1 = datetime.date(2026, 3, 1)
 BUCKET = stats.Bucket(MARCH_1, "open", "medium", "")
 
 
 @pytest.mark.django_db
-def test_deltas_add_to_stored_counts_and_create_missing_buckets():
-    stats.add_to_counts({BUCKET: 2}, using="default")
-    stats.add_to_counts({BUCKET: 3, BUCKET._replace(status="closed"): 1}, using="default")
-    stats.add_to_counts({BUCKET: -1}, using="default")
-    assert summary() == {tuple(BUCKET): 4, tuple(BUCKET._replace(status="closed")): 1}
+def test_moves_are_summed_per_bucket_and_appended_as_one_row_each():
+    closed = BUCKET._replace(status="closed")
+    stats.record_moves([(None, BUCKET), (None, BUCKET), (BUCKET, closed)], using="default")
+    stats.record_moves([(None, BUCKET)], using="default")
+    rows = sorted(TicketCount.objects.values_list("status", "count"))
+    assert rows == [("closed", 1), ("open", 1), ("open", 1)]
+    assert summary() == {tuple(BUCKET): 2, tuple(closed): 1}
 
 
 @pytest.mark.django_db
-def test_large_batches_are_split_into_several_statements():
-    deltas = {BUCKET._replace(assigned_to=f"Agent {n}"): 1 for n in range(stats.UPSERT_CHUNK * 2 + 7)}
-    stats.add_to_counts(deltas, using="default")
-    assert TicketCount.objects.count() == len(deltas)
-
-
-@pytest.mark.django_db
-def test_moves_that_stay_in_their_bucket_change_no_count():
+def test_moves_that_stay_in_their_bucket_append_nothing():
     stats.record_moves([(BUCKET, BUCKET), (None, BUCKET), (BUCKET, None)], using="default")
-    assert summary() == {}
+    assert TicketCount.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_fold_merges_each_bucket_into_one_row_and_drops_empty_ones():
+    closed = BUCKET._replace(status="closed")
+    for moves in ([(None, BUCKET)], [(None, BUCKET)], [(BUCKET, closed)], [(None, closed)], [(closed, None)]):
+        stats.record_moves(moves, using="default")
+    empty = BUCKET._replace(priority="low")
+    stats.record_moves([(None, empty)], using="default")
+    stats.record_moves([(empty, None)], using="default")
+    before = summary()
+    assert stats.fold() == 6  # 8 rows in, 2 out
+    assert summary() == before == {tuple(BUCKET): 1, tuple(closed): 1}
+    assert TicketCount.objects.count() == 2
+    assert stats.fold() == 0
+
+
+@pytest.mark.django_db
+def test_every_few_hundred_appended_rows_a_fold_follows_the_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for n in range(stats.FOLD_EVERY + 1):
+            stats.record_moves([(None, BUCKET._replace(assigned_to=f"Agent {n % 3}"))], using="default")
+    assert len(callbacks) == 1
+    assert TicketCount.objects.count() <= 3 + 1
 
 
 @pytest.mark.django_db
@@ -69,14 +89,12 @@ def test_disagreements_name_the_bucket_and_both_counts():
 def test_empty_buckets_left_behind_are_not_disagreements():
     ticket = ticket_at(at("2026-03-01"))
     ticket.delete()
-    assert TicketCount.objects.get().count == 0
+    assert sorted(TicketCount.objects.values_list("count", flat=True)) == [-1, 1]
     assert stats.disagreements() == []
 
 
 # --- Random sequences of writes through every path ---------------------------------------
 
-STATUSES = ["open", "in_progress", "closed"]
-PRIORITIES = ["low", "medium", "high"]
 ASSIGNEES = ["", "Dana", "Network team", "SupportBot"]
 fields = st.fixed_dictionaries(
     {},
@@ -97,6 +115,7 @@ operation = st.one_of(
     st.tuples(
         st.just("bulk_update"), st.lists(st.tuples(st.integers(0, 50), fields), min_size=1, max_size=4)
     ),
+    st.tuples(st.just("fold")),
 )
 
 
@@ -123,20 +142,18 @@ def apply_operation(op, kept: list[Ticket]) -> None:
     elif kind == "delete_many" and kept:
         Ticket.objects.filter(pk__in=[pick(n).pk for n in args[0]]).delete()
     elif kind == "bulk_create":
-        tickets = []
-        for (day, hour, values), later in args[0]:
-            ticket = Ticket(**{"title": "Bulk", **values}, created_at=created(day, hour))
-            ticket.history = [(created(day, hour) + datetime.timedelta(hours=1), later)] if later else []
-            tickets.append(ticket)
-        kept.extend(bulk_create_tickets(tickets))
+        made = create_tickets(
+            *({"title": "Bulk", **values, "created_at": created(d, h)} for (d, h, values), _ in args[0])
+        )
+        kept.extend(made)
+        update_tickets(*((ticket, later) for ticket, (_, later) in zip(made, args[0], strict=True) if later))
     elif kind == "bulk_update" and kept:
-        stored = {t.pk: t for t in Ticket.objects.filter(pk__in=[pick(n).pk for n, _ in args[0]])}
-        changes = {
-            pick(n).pk: (stored[pick(n).pk], values, timezone.now())
-            for n, values in args[0]
-            if pick(n).pk in stored
-        }
-        bulk_update_tickets(changes.values())
+        wanted = [pick(n).pk for n, _ in args[0]]
+        stored = set(Ticket.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+        changes = {pick(n).pk: (pick(n), values) for n, values in args[0] if pick(n).pk in stored}
+        update_tickets(*changes.values())
+    elif kind == "fold":
+        stats.fold()
 
 
 @pytest.mark.django_db
@@ -191,7 +208,8 @@ def test_concurrent_writers_keep_the_summary_exact():
                         ticket.save()
                 if n % 3 == 0:
                     mine.delete()
-            bulk_create_tickets([Ticket(title=f"{name} bulk", created_at=at("2026-03-01")) for _ in range(5)])
+            create_tickets(*({"title": f"{name} bulk", "created_at": at("2026-03-01")} for _ in range(5)))
+            stats.fold()
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
         finally:

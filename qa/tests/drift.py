@@ -11,10 +11,8 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-COLUMNS = (
-    "title", "description", "status", "priority", "created_at", "updated_at",
-    "assigned_to", "source", "external_id", "version",
-)  # fmt: skip
+from tickets.models import Ticket
+
 CHECK_CONSTRAINTS = ("tickets_status_valid", "tickets_priority_valid", "tickets_title_not_blank")
 
 
@@ -28,11 +26,14 @@ def stored(value):
 def insert_ticket(ticket_id: int | None = None, **values) -> int:
     """INSERT one ticket row with raw SQL (valid defaults for what is not given); return its id."""
     now = timezone.now()
+    defaults = {field.column: field.get_default() for field in Ticket._meta.concrete_fields}
     row = {
-        "title": "Planted ticket", "description": "", "status": "open", "priority": "medium",
-        "created_at": now, "updated_at": now, "assigned_to": "", "source": "system",
-        "external_id": "", "version": 1, **values,
-    }  # fmt: skip
+        **{column: value for column, value in defaults.items() if column != "id"},
+        "title": "Planted ticket",
+        "created_at": now,
+        "updated_at": now,
+        **values,
+    }
     if ticket_id is not None:
         row["id"] = ticket_id
     names = ", ".join(row)

@@ -46,6 +46,7 @@ def test_a_run_writes_its_log_with_the_fields_of_the_spec(log_dir):
         "violations": 1,
         "ids": [ticket.pk],
         "details": [{"id": ticket.pk, "reason": "low priority in progress, unassigned"}],
+        "notes": [],
         "duration_ms": escalation["duration_ms"],
         "error": None,
     }

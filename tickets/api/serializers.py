@@ -1,9 +1,13 @@
 """The ticket and audit-event JSON of the API (and of the webhook's answers)."""
 
 from django.db import models
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets import invariants
+from tickets.extensions import TICKET_FIELDS
+from tickets.fields import EXTERNAL_URL_PATTERN, TRACKED_FIELDS
 from tickets.models import Ticket, TicketEvent
 
 # What the API accepts as text, as JSON Schema patterns for the OpenAPI schema. The character
@@ -41,6 +45,19 @@ class TitleField(StrictCharField):
     """A title: text with at least one character that is not whitespace (and no NUL)."""
 
 
+@extend_schema_field({"type": "string", "pattern": EXTERNAL_URL_PATTERN})
+class LinkField(StrictCharField):
+    """A link back to the sender's page: http:// or https://, no spaces; taken as sent (not trimmed)."""
+
+    default_error_messages = {"link": invariants.EXTERNAL_URL_MESSAGE}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not invariants.is_external_url(value):
+            self.fail("link")
+        return value
+
+
 class StrictChoiceField(serializers.ChoiceField):
     """One of the choices, given as a string (DRF would accept `1` for a choice "1")."""
 
@@ -70,31 +87,47 @@ class StrictModelSerializer(serializers.ModelSerializer):
     serializer_choice_field = StrictChoiceField
 
     def build_standard_field(self, field_name, model_field):
-        """A ticket's `title` is a TitleField (not blank, schema included)."""
+        """A ticket's `title` is a TitleField (not blank), its `external_url` a LinkField."""
         field_class, field_kwargs = super().build_standard_field(field_name, model_field)
         if field_name == "title":
             field_class = TitleField
+        elif field_name == "external_url":
+            field_class = LinkField
         return field_class, field_kwargs
 
 
-class TicketSerializer(StrictModelSerializer):
-    """A ticket: SPEC.md's fields plus `source`, `external_id` and `version`.
+# The ticket's columns in the JSON, in the model's order, and those a writer never sets.
+TICKET_JSON_FIELDS = tuple(field.name for field in Ticket._meta.concrete_fields)
+SERVER_FIELDS = tuple(name for name in TICKET_JSON_FIELDS if name not in TRACKED_FIELDS)
+_TIMESTAMP_FIELDS = frozenset(
+    field.name for field in Ticket._meta.concrete_fields if isinstance(field, models.DateTimeField)
+)
 
-    `id`, `created_at`, `updated_at`, `source` and `version` are read-only:
-    sent in a write, they are ignored. Validation here covers types, enums and
-    lengths; the business rule is checked by the model's save path, whose
-    error the API turns into a 400 naming the field.
+
+class TicketSerializer(StrictModelSerializer):
+    """A ticket: its columns (the tracked fields, then what the server keeps), then other apps' fields.
+
+    Only the tracked fields (`tickets.fields.TRACKED_FIELDS`) are written;
+    every other field is read-only and ignored when sent. Validation here
+    covers types, enums and lengths; the business rule is checked by the
+    write pipeline, whose error the API turns into a 400 naming the field.
+    Fields other apps add (`tickets.extensions.add_ticket_field`) follow the
+    model's own.
     """
 
     class Meta:
         model = Ticket
-        fields = (
-            "id", "title", "description", "status", "priority", "created_at", "updated_at",
-            "assigned_to", "source", "external_id", "version",
-        )  # fmt: skip
-        read_only_fields = ("id", "created_at", "updated_at", "source", "version")
-        # Descriptions keep their spacing; names and titles are trimmed (as the model does).
-        extra_kwargs = {"description": {"trim_whitespace": False}}
+        fields = TICKET_JSON_FIELDS
+        read_only_fields = SERVER_FIELDS
+        # Descriptions keep their spacing, links are taken as sent; names and titles are trimmed
+        # (as the model does).
+        extra_kwargs = {"description": {"trim_whitespace": False}, "external_url": {"trim_whitespace": False}}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for extra in TICKET_FIELDS.values():
+            fields[extra.name] = ExtensionField(extra)
+        return fields
 
     def to_representation(self, ticket: Ticket) -> dict:
         """The JSON of `ticket`, built in one step.
@@ -106,19 +139,25 @@ class TicketSerializer(StrictModelSerializer):
         fields, so a list or a webhook answer never builds them.
         """
         stamp = _TIMESTAMP.to_representation
-        return {
-            "id": ticket.pk,
-            "title": ticket.title,
-            "description": ticket.description,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "created_at": stamp(ticket.created_at),
-            "updated_at": stamp(ticket.updated_at),
-            "assigned_to": ticket.assigned_to,
-            "source": ticket.source,
-            "external_id": ticket.external_id,
-            "version": ticket.version,
-        }
+        data = {}
+        for name in TICKET_JSON_FIELDS:
+            value = getattr(ticket, name if name != "id" else "pk")
+            data[name] = (None if value is None else stamp(value)) if name in _TIMESTAMP_FIELDS else value
+        for extra in TICKET_FIELDS.values():
+            data[extra.name] = extra.value(ticket)
+        return data
+
+
+class ExtensionField(serializers.ReadOnlyField):
+    """A field another app adds to the ticket JSON: read-only, computed from the ticket."""
+
+    def __init__(self, extra, **kwargs):
+        self.extra = extra
+        super().__init__(source="*", **kwargs)
+        set_override(self, "field", extra.schema)
+
+    def to_representation(self, ticket):
+        return self.extra.value(ticket)
 
 
 class ActorSerializer(serializers.Serializer):
@@ -141,4 +180,4 @@ class TicketEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TicketEvent
-        fields = ("id", "at", "kind", "actor", "source", "changes")
+        fields = ("id", "at", "kind", "actor", "source", "changes", "text")

@@ -5,7 +5,6 @@ import django.db.models.functions.text
 import django.db.models.lookups
 import django.utils.timezone
 import tickets.expressions
-import tickets.models
 from django.db import migrations, models
 
 
@@ -26,11 +25,11 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('open', 'Open'), ('in_progress', 'In progress'), ('closed', 'Closed')], default='open', max_length=11)),
                 ('priority', models.CharField(choices=[('low', 'Low'), ('medium', 'Medium'), ('high', 'High')], default='medium', max_length=6)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
-                ('updated_at', tickets.models.ChangeStampField(default=django.utils.timezone.now, editable=False)),
+                ('updated_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('assigned_to', models.CharField(blank=True, default='', max_length=100)),
                 ('source', models.CharField(choices=[('api', 'API'), ('webhook', 'Webhook'), ('admin', 'Admin'), ('seed', 'Demo seed'), ('system', 'System')], default='system', editable=False, max_length=7)),
                 ('external_id', models.CharField(blank=True, default='', help_text="The sender's own id for this ticket.", max_length=200)),
-                ('version', tickets.models.VersionField(default=1, editable=False)),
+                ('version', models.PositiveIntegerField(default=1, editable=False)),
             ],
             options={
                 'db_table': 'tickets',

@@ -1,18 +1,42 @@
 """Faults are honest: with the database unavailable the API answers 503, JSON and Retry-After.
 
-Never a 500 with a traceback, never a 200 that stored nothing. The fault is
-injected the way config/tests/test_errors.py does it: every connection
-attempt and cursor raises OperationalError.
+Never a 500 with a traceback, never a 200 that stored nothing. The faults are
+met past authentication: the token, the user and the role are read as usual,
+and the endpoint's own queries on the ticket tables fail as a lost
+connection would (every one of them, or only the writes, so that a write
+fails half way through).
 """
 
+from contextlib import contextmanager
+
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from rest_framework.test import APIClient
 
 from config.tests.test_errors import take_database_down
 from tickets.models import Ticket, TicketEvent
+from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
+
+TICKET_TABLES = ('"tickets"', '"ticket_events"', '"idempotency_keys"', '"automation_logs"')
+WRITES = ("INSERT", "UPDATE", "DELETE")
+
+
+@contextmanager
+def ticket_tables_unreachable(*, only_writes: bool = False):
+    """Fail every statement on the ticket tables (or only writes to them); yield the ones that failed."""
+    failed: list[str] = []
+
+    def wrapper(execute, sql, params, many, context):
+        touches = any(table in sql for table in TICKET_TABLES)
+        if touches and (not only_writes or sql.lstrip().upper().startswith(WRITES)):
+            failed.append(sql)
+            raise OperationalError("server closed the connection unexpectedly")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield failed
 
 
 def assert_unavailable(response):
@@ -29,36 +53,67 @@ def token_client(api_client, analyst_user):
     return client
 
 
+@pytest.fixture
+def admin_token_client(api_client, admin_user):
+    client = api_client(admin_user)
+    client.raise_request_exception = False
+    return client
+
+
 @pytest.mark.parametrize(
     "method, path, body",
     [
         ("get", "/api/tickets", None),
-        ("get", "/api/tickets/1", None),
-        ("get", "/api/tickets/1/history", None),
+        ("get", "/api/tickets/{id}", None),
+        ("get", "/api/tickets/{id}/history", None),
         ("post", "/api/tickets", {"title": "Lost?"}),
-        ("patch", "/api/tickets/1", {"title": "Lost?"}),
-        ("delete", "/api/tickets/1", None),
+        ("patch", "/api/tickets/{id}", {"title": "Lost?"}),
+        ("delete", "/api/tickets/{id}", None),
     ],
 )
-def test_every_endpoint_answers_503_when_the_database_is_down(token_client, monkeypatch, method, path, body):
-    take_database_down(monkeypatch)
-    assert_unavailable(getattr(token_client, method)(path, body, format="json"))
+def test_every_endpoint_answers_503_when_its_own_queries_fail(admin_token_client, method, path, body):
+    ticket = TicketFactory(title="Kept")
+    with ticket_tables_unreachable() as failed:
+        response = getattr(admin_token_client, method)(path.format(id=ticket.pk), body, format="json")
+    assert_unavailable(response)
+    assert failed, "the fault must be met by the endpoint itself, past authentication"
+    assert Ticket.objects.get().title == "Kept"
+    assert TicketEvent.objects.count() == 1
 
 
-def test_a_session_client_gets_503_too(analyst_user, monkeypatch):
+@pytest.mark.parametrize(
+    "method, path, body",
+    [
+        ("post", "/api/tickets", {"title": "Half written", "priority": "high"}),
+        ("patch", "/api/tickets/{id}", {"title": "Half written", "priority": "high"}),
+        ("put", "/api/tickets/{id}", {"title": "Half written", "priority": "low"}),
+        ("delete", "/api/tickets/{id}", None),
+    ],
+)
+def test_a_write_that_fails_half_way_is_503_and_leaves_nothing(admin_token_client, method, path, body):
+    ticket = TicketFactory(title="Kept", priority="medium")
+    before = list(TicketEvent.objects.values_list("id", flat=True))
+    with ticket_tables_unreachable(only_writes=True) as failed:
+        response = getattr(admin_token_client, method)(path.format(id=ticket.pk), body, format="json")
+    assert_unavailable(response)
+    assert failed[0].lstrip().upper().startswith(WRITES)
+    assert list(Ticket.objects.values_list("title", "priority", "version")) == [("Kept", "medium", 1)]
+    assert list(TicketEvent.objects.values_list("id", flat=True)) == before
+
+
+def test_an_audit_insert_that_fails_rolls_back_the_ticket_row_too(token_client):
+    def audit_fails(execute, sql, params, many, context):
+        if sql.startswith('INSERT INTO "ticket_events"'):
+            raise OperationalError("disk I/O error")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(audit_fails):
+        assert_unavailable(token_client.post("/api/tickets", {"title": "Half written"}, format="json"))
+    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+
+
+def test_a_session_client_gets_503_when_the_whole_database_is_down(analyst_user, monkeypatch):
     client = APIClient(raise_request_exception=False)
     client.force_login(analyst_user)
     take_database_down(monkeypatch)
     assert_unavailable(client.get("/api/tickets"))
-
-
-def test_a_database_failure_in_the_middle_of_a_write_is_503_and_leaves_nothing(token_client, monkeypatch):
-    from tickets import events
-
-    def disk_gone(*args, **kwargs):
-        raise OperationalError("disk I/O error")
-
-    monkeypatch.setattr(events, "record_save", disk_gone)  # the ticket row is written, its audit is not
-    assert_unavailable(token_client.post("/api/tickets", {"title": "Half written"}, format="json"))
-    monkeypatch.undo()
-    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0

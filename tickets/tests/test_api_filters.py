@@ -122,10 +122,9 @@ def test_pages(carol):
 
 
 def test_page_size_defaults_to_50_and_is_capped_at_500(carol, django_assert_max_num_queries):
-    from tickets.bulk import bulk_create_tickets
-    from tickets.models import Ticket
+    from tickets.tests.factories import create_tickets
 
-    bulk_create_tickets([Ticket(title=f"t{n}") for n in range(501)])
+    create_tickets(*({"title": f"t{n}"} for n in range(501)))
     assert len(carol.get("/api/tickets").json()["results"]) == 50
     with django_assert_max_num_queries(4):
         capped = carol.get("/api/tickets?page_size=1000").json()

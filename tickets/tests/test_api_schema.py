@@ -89,7 +89,7 @@ def test_writes_describe_their_errors(schema):
 def test_the_ticket_component_marks_read_only_fields(schema):
     ticket = schema["components"]["schemas"]["Ticket"]
     read_only = {name for name, prop in ticket["properties"].items() if prop.get("readOnly")}
-    assert read_only == {"id", "created_at", "updated_at", "source", "version"}
+    assert read_only == {"id", "created_at", "updated_at", "source", "version", "closed_at"}
     assert ticket["properties"]["title"]["maxLength"] == 200
     # A field that may be blank is "text of at most 100 characters, or empty" (a oneOf).
     assigned_to, blank = ticket["properties"]["assigned_to"]["oneOf"]
@@ -101,7 +101,7 @@ def test_the_history_describes_its_events(schema):
     history = schema["paths"]["/api/tickets/{id}/history"]["get"]
     assert set(parameters(history)) == {"id", "page", "page_size"}
     event = schema["components"]["schemas"]["TicketEvent"]
-    assert set(event["properties"]) == {"id", "at", "kind", "actor", "source", "changes"}
+    assert set(event["properties"]) == {"id", "at", "kind", "actor", "source", "changes", "text"}
     assert "404" in history["responses"]
 
 

@@ -1,12 +1,12 @@
 """Every save path leaves an audit trail with the right actor, source, and old/new values."""
 
 import pytest
+from django.test import override_settings
 
 from tickets.audit import Actor, acting_as
-from tickets.bulk import bulk_create_tickets, bulk_update_tickets
-from tickets.events import recomputed_hash
+from tickets.events import expected_hash
 from tickets.models import Ticket, TicketEvent
-from tickets.tests.factories import TicketFactory
+from tickets.tests.factories import TicketFactory, create_tickets, update_tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,20 @@ def test_rule_changes_are_recorded_with_the_rule_as_actor():
     assert created.save_id == by_rule.save_id
 
 
+def test_the_deletion_event_records_the_stored_row_not_the_object_in_hand(admin_user):
+    ticket = TicketFactory(title="Stored title", priority="medium")
+    stale = Ticket.objects.get(pk=ticket.pk)
+    ticket.title = "Renamed meanwhile"
+    ticket.save()
+    stale.title = "Edited in memory, never saved"
+    with acting_as(Actor.for_user(admin_user), source="admin"):
+        stale.delete()
+    deleted = events_of(ticket)[-1]
+    assert deleted.kind == "deleted"
+    assert deleted.changes["title"] == ["Renamed meanwhile", None]
+    assert deleted.changes["priority"] == ["medium", None]
+
+
 def test_deleting_keeps_the_trail_and_records_the_deletion(admin_user):
     ticket = TicketFactory(title="Old")
     ticket_id = ticket.pk
@@ -81,19 +95,40 @@ def test_events_are_hash_chained_per_ticket():
     prev = ""
     for event in events:
         assert event.prev_hash == prev
-        assert event.hash == recomputed_hash(event)
+        assert event.hash == expected_hash(event)
         prev = event.hash
 
 
-def test_bulk_paths_write_the_same_events_as_single_saves():
+def test_events_are_signed_with_the_current_key_and_verify_with_it_alone():
+    ticket = TicketFactory(priority="medium")
+    (event,) = events_of(ticket)
+    assert event.key_id == "test"
+    assert event.hash == expected_hash(event)
+    with override_settings(TRIAGE_AUDIT_KEYS=[("test", b"another key of sixteen bytes or more")]):
+        assert expected_hash(event) != event.hash
+
+
+def test_after_a_key_rotation_new_events_use_the_new_key_and_old_ones_still_verify():
+    old = TicketFactory(priority="medium")
+    keys = [("k2", b"the second key, thirty-two bytes!"), ("test", b"test-suite-audit-key-not-a-secret")]
+    with override_settings(TRIAGE_AUDIT_KEYS=keys):
+        new = TicketFactory(priority="medium")
+        (old_event,), (new_event,) = events_of(old), events_of(new)
+        assert (old_event.key_id, new_event.key_id) == ("test", "k2")
+        assert expected_hash(old_event) == old_event.hash
+        assert expected_hash(new_event) == new_event.hash
+    # Without the new key configured, its events cannot be verified.
+    assert expected_hash(new_event) is None
+
+
+def test_batch_writes_leave_the_same_events_as_single_saves():
     one = Ticket.objects.create(title="Same", priority="low")
-    with acting_as(Actor("system", None, "system"), source="system"):
-        (two,) = bulk_create_tickets([Ticket(title="Same", priority="low")])
+    (two,) = create_tickets({"title": "Same", "priority": "low"})
     first, second = events_of(one), events_of(two)
     assert [(e.kind, e.actor, e.source, e.changes) for e in first] == [
         (e.kind, e.actor, e.source, e.changes) for e in second
     ]
-    bulk_update_tickets([(two, {"status": "closed"}, two.created_at)])
+    update_tickets((two, {"status": "closed"}))
     assert events_of(two)[-1].changes == {"status": ["open", "closed"]}
     assert events_of(two)[-1].prev_hash == second[-1].hash
 
@@ -104,7 +139,7 @@ def test_a_failure_while_auditing_rolls_back_the_ticket(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("audit storage failed")
 
-    monkeypatch.setattr(events, "build_event_rows", broken)
+    monkeypatch.setattr(events, "signed_rows", broken)
     with pytest.raises(RuntimeError):
         Ticket.objects.create(title="Never stored")
     assert not Ticket.objects.filter(title="Never stored").exists()

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 
 from tickets.expressions import Literal
+from tickets.fields import PRIORITIES, STATUSES
 from tickets.integrity import BROKEN_ROW, ROW_PROBLEMS
-from tickets.invariants import PRIORITIES, STATUSES
 from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
 

@@ -70,6 +70,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"\n{check.name} could not run: {check.error}")
             elif check.findings.violations:
                 self.write_reasons(check.name, check.findings)
+            for note in [] if check.error else check.findings.notes:
+                self.stdout.write(f"\n{check.name}: note: {note}")
         self.stdout.write("")
         style = self.style.SUCCESS if report.passed else self.style.ERROR
         self.stdout.write(style(f"{report.verdict()} Log: {report.log_file}"))

@@ -1,10 +1,10 @@
-"""The bulk path's helpers."""
+"""How the pipeline sends rows: reserved ids and deferred indexes."""
 
 import pytest
 from django.db import connection
 
-from tickets.bulk import LOCKED_BLOCK_FROM, indexes_deferred, reserve_ticket_ids
 from tickets.models import Ticket
+from tickets.rows import LOCKED_BLOCK_FROM, indexes_deferred, reserve_ticket_ids
 from tickets.tests.factories import TicketFactory
 
 
