@@ -78,7 +78,7 @@ class StrictModelSerializer(serializers.ModelSerializer):
 
 
 class TicketSerializer(StrictModelSerializer):
-    """A ticket: SPEC.md's fields plus `source`, `external_id` and `version`.
+    """A ticket: its required fields plus `source`, `external_id` and `version`.
 
     `id`, `created_at`, `updated_at`, `source` and `version` are read-only:
     sent in a write, they are ignored. Validation here covers types, enums and
