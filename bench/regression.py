@@ -1,7 +1,7 @@
 """Benchmark `manage.py run_regression` on a seeded database of its own.
 
     python bench/regression.py                         # SQLite, 100,000 tickets, 5 runs
-    python bench/regression.py --tickets 1000000       # the figure SPEC's budget is about (< 2 s)
+    python bench/regression.py --tickets 1000000       # the figure the 2 s budget is about
     python bench/regression.py --database-url postgres://postgres@127.0.0.1:5432/postgres
 
 It builds a scratch database (a SQLite file in a temporary directory, or a

@@ -1,7 +1,7 @@
 """Triage settings: one module, read from the environment with safe local defaults.
 
-See README.md ("Configuration") for every variable. With DEBUG off (the
-default) a missing secret key or host list stops start-up with a clear message.
+Every variable is described in docs/operators.md. With DEBUG off (the default)
+a missing secret key or host list stops start-up with a clear message.
 """
 
 from datetime import timedelta

@@ -232,7 +232,7 @@ class DashboardNumbers:
     source: str
 
     def as_json(self) -> dict:
-        """SPEC's `/dashboard/data` answer, plus `headline`, `range` and `source`."""
+        """The `/dashboard/data` answer: the panels' numbers, plus `headline`, `range` and `source`."""
         return {
             "by_status": self.by_status,
             "by_priority": self.by_priority,

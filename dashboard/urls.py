@@ -1,7 +1,7 @@
 """Dashboard URLs, included at the root by config/urls.py.
 
 Each path answers with and without a trailing slash, without a redirect; the
-named pattern is the spelling SPEC.md uses, so `reverse()` gives that one.
+named pattern is the documented spelling, so `reverse()` gives that one.
 """
 
 from django.urls import re_path

@@ -15,6 +15,6 @@ class QaConfig(AppConfig):
 
     def ready(self):
         # Registers the checks (qa.registry.CHECKS) in the order they run:
-        # the four of SPEC.md, then the audit trail's integrity.
+        # the four business-rule checks, then the audit trail's integrity.
         for module in ("qa.checks", "qa.audit_chain"):
             import_module(module)

@@ -1,4 +1,4 @@
-"""The four business-rule checks of SPEC.md, run against the live database.
+"""The four business-rule checks, run against the live database.
 
 Each check is set-based: one statement finds the offending tickets, counts
 all of them (a window count over the whole set) and returns the first 100
@@ -22,7 +22,7 @@ from tickets.models import Ticket, TicketEvent
 
 # Who the workflow probe's (rolled back) tickets are attributed to while they exist.
 PROBE_ACTOR = Actor("system", None, "run_regression")
-# What the two rules of the seed must make of a new ticket (SPEC.md, "Automation rules").
+# What the two rules Triage ships with must make of a new ticket.
 EXPECTED_ROUTING = {
     "high": {"assigned_to": "Senior Analyst", "status": "in_progress"},
     "low": {"assigned_to": "SupportBot", "status": "open"},

@@ -22,7 +22,7 @@ class Violation:
 
 @dataclass(frozen=True)
 class Check:
-    """A registered check: its SPEC name, a one-line rule, and the function that runs it."""
+    """A registered check: its name, a one-line rule, and the function that runs it."""
 
     name: str
     description: str

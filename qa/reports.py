@@ -54,7 +54,7 @@ def run_fields(report) -> dict:
 
 
 def run_document(report) -> dict:
-    """The run as the log file and `run_regression --format json` show it (SPEC.md's fields and more)."""
+    """The run as the log file and `run_regression --format json` show it (the required fields and more)."""
     return {
         **run_fields(report),
         "checks": [

@@ -4,7 +4,7 @@ from qa.models import RegressionRun
 
 
 def latest_run_summary() -> dict | None:
-    """The latest run as SPEC.md's dashboard shape, or None when nothing ran yet.
+    """The latest run in the dashboard's shape, or None when nothing ran yet.
 
     `{"ran_at", "passed", "checks": [{"name", "passed", "violations"}]}`, plus an `outcome`
     for the run and each check (`passed`, `failed`, or `error` when it could not run, so that a

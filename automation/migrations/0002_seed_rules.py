@@ -1,4 +1,4 @@
-"""Install the two rules of the seed document (SPEC.md, "Automation rules")."""
+"""Install the two rules Triage ships with: high priority to Senior Analyst, low priority to SupportBot."""
 
 from django.db import migrations
 

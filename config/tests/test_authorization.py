@@ -1,7 +1,7 @@
 """Who may do what, tested whole: every endpoint x method x role, in one table.
 
-This table is the single source of truth for access (SPEC.md's roles table,
-field by field). Columns: the three roles, a signed-in user with no role,
+This table is the single source of truth for access (the roles table of
+the product, field by field). Columns: the three roles, a signed-in user with no role,
 anonymous, and a bad token. Each client signs in both ways the app knows (a
 session for pages, a token for the API); the bad-token client has only a
 token that matches no key. For every row the test checks the status, that

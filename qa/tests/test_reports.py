@@ -1,4 +1,4 @@
-"""The JSON log of each run and summary.json: names, SPEC's fields, the schema, atomic writes."""
+"""The JSON log of each run and summary.json: names, required fields, the schema, atomic writes."""
 
 import json
 import stat

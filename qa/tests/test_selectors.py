@@ -1,4 +1,4 @@
-"""`latest_run_summary()`: the dashboard's view of the latest run, in SPEC.md's shape."""
+"""`latest_run_summary()`: the dashboard's view of the latest run, in the documented shape."""
 
 import pytest
 

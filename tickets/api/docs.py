@@ -22,7 +22,7 @@ class ApiDocsView(SpectacularSwaggerSplitView):
 
 
 def paths_without_trailing_slash(endpoints, **kwargs):
-    """drf-spectacular preprocessing hook: document `/api/tickets`, as SPEC.md writes the paths.
+    """drf-spectacular preprocessing hook: document `/api/tickets`, as the docs write the paths.
 
     The routes accept both spellings (`^api/tickets/?$`); the schema names
     each path once, without the slash.

@@ -1,4 +1,4 @@
-"""Who may do what to tickets over the API: SPEC.md's roles table, field by field.
+"""Who may do what to tickets over the API: the roles table, field by field.
 
 | capability                                         | admin | analyst | support |
 |----------------------------------------------------|-------|---------|---------|

@@ -85,7 +85,7 @@ def positive_data_is_accepted_unless_state_forbids(ctx, response, case):
 def deleted_tickets_are_gone_but_their_trail_stays(ctx, response, case):
     """Schemathesis's `use_after_free`, but for the audit trail, which outlives its ticket by design.
 
-    SPEC.md: deleting a ticket keeps its trail; `GET /api/tickets/{id}/history`
+    By design, deleting a ticket keeps its trail; `GET /api/tickets/{id}/history`
     answers after the delete, ending with the `deleted` event.
     """
     if case.operation.path == "/api/tickets/{id}/history":

@@ -1,4 +1,4 @@
-"""The three groups exist after migrate and hold exactly the permissions of SPEC.md's table."""
+"""The three groups exist after migrate and hold exactly the permissions of the roles table."""
 
 import pytest
 from django.contrib.auth.models import Group, Permission
