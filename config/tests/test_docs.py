@@ -26,7 +26,7 @@ EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)  # http:, https:, m
 
 # Environment variables read in config/: the project's helpers and os.environ.
 ENV_READ = re.compile(
-    r"""(?:\benv_(?:str|bool|int|list|rate)\(|os\.environ\.get\(|os\.environ\.setdefault\(|"""
+    r"""(?:\benv_[a-z]+\(|os\.environ\.get\(|os\.environ\.setdefault\(|"""
     r"""os\.getenv\(|os\.environ\[)\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 
