@@ -26,8 +26,8 @@ BULK_ACTION_LIMIT = 5_000
 class CappedCountPaginator(Paginator):
     """A paginator that counts at most COUNT_CAP + 1 rows (a bounded index scan).
 
-    Beyond the cap the changelist shows "100,000+" pages' worth of results
-    instead of scanning a million rows on every page view.
+    Beyond the cap the changelist says "100001 results" (the cap and one)
+    and pages that far, instead of scanning a million rows on every view.
     """
 
     @cached_property

@@ -59,3 +59,20 @@ def test_the_api_list_does_not_count_tickets(tickets, admin_user):
     sqls = [q["sql"] for q in queries.captured_queries]
     assert not [sql for sql in sqls if "COUNT(" in sql.upper() and 'FROM "tickets"' in sql]
     assert any("dashboard_ticket" in sql and "SUM(" in sql.upper() for sql in sqls), sqls
+
+
+def test_every_filter_is_mapped_to_the_summary_or_to_a_count_over_the_tickets():
+    """A new filter (of this project or another app's) must say how it is counted."""
+    from dashboard.selectors import COUNTED_FROM_TICKETS, SUMMARY_CONDITIONS
+
+    unmapped = set(TicketFilter.base_filters) - set(SUMMARY_CONDITIONS) - set(COUNTED_FROM_TICKETS)
+    assert unmapped == set()
+    assert not set(SUMMARY_CONDITIONS) & set(COUNTED_FROM_TICKETS)
+
+
+def test_a_filter_the_summary_does_not_know_is_counted_from_the_tickets(tickets):
+    from dashboard.selectors import summary_answers
+
+    assert summary_answers({"status": ["open"], "ordering": None, "search": ""})
+    assert not summary_answers({"status": ["open"], "search": "vpn"})
+    assert not summary_answers({"a_filter_from_elsewhere": "x"})

@@ -2,31 +2,33 @@
 
 import pytest
 
-from qa.registry import (
-    CHECKS,
-    MAX_IDS,
-    CheckFindings,
-    UnknownCheck,
-    Violation,
-    register_check,
-    selected_checks,
-)
+from qa import registry
+from qa.registry import MAX_IDS, CheckFindings, UnknownCheck, Violation, register_check, selected_checks
 
 
 @pytest.fixture
-def extra_check():
-    @register_check("audit_chain", "Every ticket's audit events chain by hash.")
-    def audit_chain() -> CheckFindings:
+def extra_check(monkeypatch):
+    """A check registered for one test, in a copy of the registry: the real checks stay as they are."""
+    monkeypatch.setattr(registry, "CHECKS", dict(registry.CHECKS))
+
+    @register_check("tickets_have_owners", "Every ticket has an owner.")
+    def tickets_have_owners() -> CheckFindings:
         return CheckFindings(0, [])
 
-    yield CHECKS["audit_chain"]
-    del CHECKS["audit_chain"]
+    return registry.CHECKS["tickets_have_owners"]
 
 
 def test_a_registered_check_joins_the_suite_after_the_others(extra_check):
-    assert [check.name for check in selected_checks()][-1] == "audit_chain"
-    assert extra_check.description == "Every ticket's audit events chain by hash."
+    names = [check.name for check in selected_checks()]
+    assert names[-2:] == ["audit_chain", "tickets_have_owners"]
+    assert extra_check.description == "Every ticket has an owner."
     assert extra_check.function() == CheckFindings(0, [])
+
+
+def test_a_check_registered_by_a_test_is_gone_afterwards_and_the_real_ones_stay():
+    names = [check.name for check in selected_checks()]
+    assert "tickets_have_owners" not in names
+    assert "audit_chain" in names
 
 
 def test_named_checks_come_in_registry_order_without_repeats():
