@@ -146,7 +146,8 @@ def audit_chain() -> CheckFindings:
     notes = []
     if legacy:
         notes.append(
-            f"{legacy:,} events were written before audit keys existed (unkeyed): their links are "
+            f"{legacy:,} event{'' if legacy == 1 else 's'} written before audit keys existed (unkeyed): "
+            "their links are "
             "checked, but anyone able to write the table could have re-hashed them"
         )
     return CheckFindings(

@@ -1,15 +1,18 @@
 """The audit_chain check finds a trail rewritten around the append-only triggers, and names the row."""
 
 import json
+import uuid
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from qa.audit_chain import broken_links
 from qa.registry import CHECKS
 from qa.runner import run_regression
 from qa.tests.log_validation import assert_logs_valid
 from tickets.append_only import install_sql, remove_sql, run_sql
+from tickets.events import expected_hash
 from tickets.models import TicketEvent
 from tickets.tests.factories import TicketFactory
 
@@ -115,4 +118,90 @@ def test_a_run_with_several_findings_on_one_ticket_logs_it_once_and_validates(tr
     (check,) = report.checks
     assert check.findings.violations >= 2  # the edited event, and the next one's link
     assert json.loads(report.log_file.read_text())["checks"][0]["ids"] == [ticket.pk]
+    assert assert_logs_valid(tmp_path) == 1
+
+
+# --- Keys: an edit cannot be re-signed without the key, old events are unkeyed -------------------
+
+
+def forge_unkeyed(event: TicketEvent, **content) -> None:
+    """Rewrite an event as an attacker without the key would: new content, a plain SHA-256 recomputed
+    over it (the only hash one can compute without the key), and no key id."""
+    for name, value in content.items():
+        setattr(event, name, value)
+    event.key_id = None
+    event.hash = expected_hash(event)  # unkeyed: the plain SHA-256
+    tamper(
+        "UPDATE ticket_events SET actor_name = %s, hash = %s, key_id = NULL WHERE id = %s",
+        [event.actor_name, event.hash, event.pk],
+    )
+
+
+def plant_legacy_event(ticket_id: int, prev_hash: str = "") -> TicketEvent:
+    """An event as the trail held them before audit keys existed: a plain SHA-256, no key id."""
+    event = TicketEvent(
+        ticket_id=ticket_id, save_id=uuid.uuid4(), kind="created", actor_type="system",
+        actor_name="system", source="system", changes={"title": [None, "Old"]},
+        created_at=timezone.now(), prev_hash=prev_hash, key_id=None,
+    )  # fmt: skip
+    event.hash = expected_hash(event)
+    event.save()
+    return event
+
+
+def test_an_event_rehashed_without_the_key_is_found_as_forged(trail):
+    ticket, events = trail
+    forge_unkeyed(events[2], actor_name="someone else")  # the newest: no later link to break
+    result = findings()
+    assert result.violations == 1
+    assert result.examples[0].ticket_id == ticket.pk
+    assert "carries no key, but was written after events were keyed (forged)" in result.examples[0].reason
+
+
+def test_an_event_signed_with_a_key_that_is_not_configured_cannot_be_verified(trail, settings):
+    ticket, events = trail
+    settings.TRIAGE_AUDIT_KEYS = [("k2", b"a new key that signs from now on")]
+    result = findings()
+    assert result.violations == len(events)
+    assert result.examples[0].reason == (
+        f"event #{events[0].pk}: signed with key 'test', which is not configured"
+    )
+
+
+def test_after_a_rotation_old_and_new_events_verify(trail, settings):
+    ticket, _ = trail
+    settings.TRIAGE_AUDIT_KEYS = [("k2", b"a new key that signs from now on"), *settings.TRIAGE_AUDIT_KEYS]
+    ticket.title = "Signed with k2"
+    ticket.save()
+    assert TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id").last().key_id == "k2"
+    result = findings()
+    assert (result.violations, result.notes) == (0, [])
+
+
+def test_events_from_before_the_keys_are_a_note_not_a_violation(settings):
+    legacy = plant_legacy_event(ticket_id=987_001)
+    plant_legacy_event(ticket_id=987_001, prev_hash=legacy.hash)
+    TicketFactory()  # keyed from here on
+    result = findings()
+    assert result.violations == 0
+    assert result.notes == [
+        "2 events written before audit keys existed (unkeyed): their links are checked, but anyone "
+        "able to write the table could have re-hashed them"
+    ]
+
+
+def test_an_edited_legacy_event_is_still_found_by_its_plain_hash():
+    legacy = plant_legacy_event(ticket_id=987_002)
+    tamper("UPDATE ticket_events SET actor_name = %s WHERE id = %s", ["someone else", legacy.pk])
+    result = findings()
+    assert result.violations == 1
+    assert result.examples[0].reason == f"event #{legacy.pk}: its content does not match its hash"
+
+
+def test_the_notes_reach_the_run_log(tmp_path):
+    plant_legacy_event(ticket_id=987_003)
+    TicketFactory()
+    report = run_regression(["audit_chain"], log_dir=tmp_path)
+    (check,) = json.loads(report.log_file.read_text())["checks"]
+    assert check["passed"] is True and check["notes"][0].startswith("1 event written before")
     assert assert_logs_valid(tmp_path) == 1
