@@ -147,8 +147,7 @@ def audit_chain() -> CheckFindings:
     if legacy:
         notes.append(
             f"{legacy:,} event{'' if legacy == 1 else 's'} written before audit keys existed (unkeyed): "
-            "their links are "
-            "checked, but anyone able to write the table could have re-hashed them"
+            "their links are checked, but anyone able to write the table could have re-hashed them"
         )
     return CheckFindings(
         link_total + signature_total + forged_total,
