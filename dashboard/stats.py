@@ -178,29 +178,6 @@ def rebuild(*, using: str = "default") -> int:
     return TicketCount.objects.using(using).count()
 
 
-def disagreements(*, using: str = "default") -> list[dict]:
-    """Buckets whose stored count differs from a recount, as `{bucket fields, stored, actual}`.
-
-    One query: the summary and the recount side by side, summed per bucket.
-    """
-    connection = connections[using]
-    table = connection.ops.quote_name(TicketCount._meta.db_table)
-    recount_sql, params = recount(using=using).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT day, status, priority, assigned_to, SUM(stored), SUM(actual) FROM ("
-            f" SELECT day, status, priority, assigned_to, count AS stored, 0 AS actual FROM {table}"
-            " UNION ALL"
-            " SELECT day, status, priority, assigned_to, 0 AS stored, n AS actual"
-            f" FROM ({recount_sql}) AS recount"
-            ") AS compared GROUP BY day, status, priority, assigned_to HAVING SUM(stored) <> SUM(actual)"
-            " ORDER BY day, status, priority, assigned_to",
-            params,
-        )
-        columns = ("day", "status", "priority", "assigned_to", "stored", "actual")
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-
-
 class Disagreement(NamedTuple):
     """A total the summary holds that the tickets do not: `what` names the tickets counted."""
 
@@ -217,11 +194,11 @@ def total_disagreements(*, using: str = "default") -> list[Disagreement]:
     """The summary's totals per status and priority, per assignee and per day, against the tickets'.
 
     The regression suite's probe: each side is read from an index, with no
-    time-zone conversion per ticket, so it stays well under a second at a
-    million tickets, where the exact comparison (`disagreements`) converts
-    every row's time to its local day (in Python, on SQLite). A ticket counted
-    in a wrong bucket moves at least one of these totals, unless another error
-    cancels it exactly; `rebuild_stats` recounts in full either way.
+    time-zone conversion per ticket, where an exact comparison per bucket
+    would convert every row's time to its local day (in Python, on SQLite).
+    A ticket counted in a wrong bucket moves at least one of these totals,
+    unless another error cancels it exactly; `rebuild_stats` recounts in full
+    either way.
     """
     summary = TicketCount.objects.using(using)
     tickets = Ticket.objects.using(using).order_by()

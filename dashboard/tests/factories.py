@@ -3,6 +3,8 @@
 import datetime
 import zoneinfo
 
+from django.db import connections
+
 from dashboard import stats
 from dashboard.models import TicketCount
 from tickets.tests.factories import TicketFactory
@@ -35,3 +37,26 @@ def recounted() -> dict[tuple, int]:
     return {
         (row["day"], row["status"], row["priority"], row["assigned_to"]): row["n"] for row in stats.recount()
     }
+
+
+def disagreements(*, using: str = "default") -> list[dict]:
+    """Buckets whose stored count differs from a recount, as `{bucket fields, stored, actual}`.
+
+    One query: the summary and the recount side by side, summed per bucket.
+    """
+    connection = connections[using]
+    table = connection.ops.quote_name(TicketCount._meta.db_table)
+    recount_sql, params = stats.recount(using=using).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT day, status, priority, assigned_to, SUM(stored), SUM(actual) FROM ("
+            f" SELECT day, status, priority, assigned_to, count AS stored, 0 AS actual FROM {table}"
+            " UNION ALL"
+            " SELECT day, status, priority, assigned_to, 0 AS stored, n AS actual"
+            f" FROM ({recount_sql}) AS recount"
+            ") AS compared GROUP BY day, status, priority, assigned_to HAVING SUM(stored) <> SUM(actual)"
+            " ORDER BY day, status, priority, assigned_to",
+            params,
+        )
+        columns = ("day", "status", "priority", "assigned_to", "stored", "actual")
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

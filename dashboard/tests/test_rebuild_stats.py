@@ -7,9 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from dashboard import stats
 from dashboard.models import TicketCount
-from dashboard.tests.factories import at, recounted, summary, ticket_at
+from dashboard.tests.factories import at, disagreements, recounted, summary, ticket_at
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +49,7 @@ def test_after_a_time_zone_change_it_moves_tickets_to_their_new_days(settings):
     assert summary() == {(datetime.date(2026, 3, 1), "open", "medium", ""): 1}
     settings.TIME_ZONE = "Asia/Tokyo"
     timezone.deactivate()
-    assert stats.disagreements()  # the stored days are UTC days until rebuilt
+    assert disagreements()  # the stored days are UTC days until rebuilt
     rebuild()
     assert summary() == {(datetime.date(2026, 3, 2), "open", "medium", ""): 1}
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from dashboard import stats
 from dashboard.models import TicketCount
-from dashboard.tests.factories import at, recounted, summary, ticket_at
+from dashboard.tests.factories import at, disagreements, recounted, summary, ticket_at
 from tickets.fields import PRIORITIES, STATUSES
 from tickets.models import Ticket
 from tickets.tests.factories import create_tickets, update_tickets
@@ -68,18 +68,18 @@ def test_rebuild_replaces_a_wrong_summary_with_the_recount():
     ticket_at(at("2026-03-02"), priority="high")
     TicketCount.objects.update(count=42)
     TicketCount.objects.create(day=MARCH_1, status="closed", priority="low", assigned_to="Ghost", count=3)
-    assert stats.disagreements()
+    assert disagreements()
     buckets = stats.rebuild()
     assert buckets == 2
     assert summary() == recounted()
-    assert stats.disagreements() == []
+    assert disagreements() == []
 
 
 @pytest.mark.django_db
 def test_disagreements_name_the_bucket_and_both_counts():
     ticket_at(at("2026-03-01"))
     TicketCount.objects.update(count=5)
-    (row,) = stats.disagreements()
+    (row,) = disagreements()
     assert str(row["day"]) == "2026-03-01"
     assert (row["status"], row["priority"], row["assigned_to"]) == ("open", "medium", "")
     assert (int(row["stored"]), int(row["actual"])) == (5, 1)
@@ -90,7 +90,7 @@ def test_empty_buckets_left_behind_are_not_disagreements():
     ticket = ticket_at(at("2026-03-01"))
     ticket.delete()
     assert sorted(TicketCount.objects.values_list("count", flat=True)) == [-1, 1]
-    assert stats.disagreements() == []
+    assert disagreements() == []
 
 
 # --- Random sequences of writes through every path ---------------------------------------
@@ -169,7 +169,7 @@ def test_random_writes_leave_the_summary_equal_to_a_recount(operations, zone, dj
                     apply_operation(op, kept)
             except ValidationError:
                 pass  # a refused write (the business rule): it must leave no trace either
-        assert stats.disagreements() == []
+        assert disagreements() == []
         assert stats.total_disagreements() == []
         assert summary() == recounted()
         transaction.set_rollback(True)
@@ -234,7 +234,7 @@ def test_concurrent_writers_keep_the_summary_exact():
     for thread in threads:
         thread.join()
     assert errors == []
-    assert stats.disagreements() == []
+    assert disagreements() == []
     assert sum(summary().values()) == Ticket.objects.count()
 
 
