@@ -217,6 +217,13 @@ class TicketEvent(models.Model):
     class Meta:
         db_table = "ticket_events"
         ordering = ["id"]
+        indexes = [
+            # Events without a key: those older than the audit keys, or forgeries. Healthy new
+            # events never enter it, so the audit_chain check reads a small index, not the window.
+            models.Index(
+                fields=["id"], condition=models.Q(key_id__isnull=True), name="ticket_events_unkeyed_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.ticket_id} by {self.actor_name} via {self.source}"

@@ -85,7 +85,7 @@ LIST_FILTERS = [
         description="Page-numbered (`page`, `page_size` up to 500); filters may be combined.",
         parameters=LIST_FILTERS,
         responses={
-            200: TicketSerializer(many=True),
+            200: TicketSerializer,
             400: schema.bad_request(
                 "a filter, `page` or `page_size` value", {"status": ['"done" is not a valid choice.']}
             ),

@@ -57,6 +57,10 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('deleted', 'Deleted'), ('sla', 'Sla'), ('comment', 'Comment'), ('comment_deleted', 'Comment Deleted')], max_length=15),
         ),
+        migrations.AddIndex(
+            model_name='ticketevent',
+            index=models.Index(condition=models.Q(('key_id__isnull', True)), fields=['id'], name='ticket_events_unkeyed_idx'),
+        ),
         migrations.RunPython(closed_at_from_updated_at, migrations.RunPython.noop),
         reprotect_operation("ticket_events"),
     ]

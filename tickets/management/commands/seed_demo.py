@@ -164,9 +164,8 @@ def seed_batch(data: DemoData, start: int, size: int, first_id: int) -> int:
 def _worker_started() -> None:
     """A seeding process's own PostgreSQL session need not wait for each commit's WAL flush.
 
-    About 5 s of the minute at a million tickets. A crash may lose the last
-    batches, each whole, never half of one (demo data: seed again); the setting
-    ends with the process.
+    A crash may lose the last batches, each whole, never half of one (demo
+    data: seed again); the setting ends with the process.
     """
     connection = connections["default"]
     if connection.vendor == "postgresql":
