@@ -94,6 +94,14 @@ class TicketWrite:
     when: datetime
     save_id: uuid.UUID = field(default_factory=uuid.uuid4)
     entries: list[AuditEntry] = field(default_factory=list)
+    # The tracked values before the write (None when creating).
+    stored_state: dict | None = field(init=False, default=None)
+    # The tracked values as they will be stored, set once the before_write receivers are done.
+    state: dict | None = field(init=False, default=None)
+
+    def __post_init__(self):
+        if self.stored is not None:
+            self.stored_state = {name: self.stored[name] for name in TRACKED_FIELDS}
 
     @property
     def creating(self) -> bool:
@@ -102,10 +110,6 @@ class TicketWrite:
     @property
     def deleting(self) -> bool:
         return self.kind == DELETE
-
-    def __post_init__(self):
-        stored = self.stored
-        self.stored_state = None if stored is None else {name: stored[name] for name in TRACKED_FIELDS}
 
     @property
     def proposed_changes(self) -> dict[str, list]:
