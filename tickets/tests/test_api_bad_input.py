@@ -5,8 +5,9 @@ import json
 import pytest
 from hypothesis import given
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 from tickets.tests.strategies import FUZZ, JSON_VALUES, TICKET_LIKE
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +18,6 @@ RULE = "A low-priority ticket cannot be in progress unless it is assigned to a p
 @pytest.fixture
 def alice(api_client, admin_user):
     return api_client(admin_user)
-
-
-def snapshot() -> tuple:
-    """Every ticket row and every audit event: what a refused request must leave untouched."""
-    return list(Ticket.objects.order_by("id").values()), TicketEvent.objects.count()
 
 
 # (case, JSON body, the field the 400 must name)
@@ -59,12 +55,12 @@ BAD_FIELDS = [
 @pytest.mark.parametrize("case, body, field", BAD_FIELDS, ids=[case for case, _, _ in BAD_FIELDS])
 def test_a_bad_create_is_400_naming_the_field(alice, case, body, field):
     TicketFactory(title="Already here")
-    before = snapshot()
+    before = stored_state()
     response = alice.generic("POST", "/api/tickets", json.dumps(body), content_type="application/json")
     assert response.status_code == 400, response.content
     errors = response.json()
     assert field in errors and all(isinstance(message, str) for message in errors[field])
-    assert snapshot() == before
+    assert stored_state() == before
 
 
 @pytest.mark.parametrize(
@@ -74,27 +70,29 @@ def test_a_bad_create_is_400_naming_the_field(alice, case, body, field):
 )
 def test_a_bad_update_is_400_naming_the_field_and_changes_nothing(alice, case, body, field):
     ticket = TicketFactory(title="Stays", priority="medium")
-    before = snapshot()
+    before = stored_state()
     changes = {key: value for key, value in body.items() if key != "title" or field == "title"}
     raw = json.dumps(changes)  # ASCII-escaped, so a lone surrogate travels as "\ud800"
     response = alice.generic("PATCH", f"/api/tickets/{ticket.pk}", raw, content_type="application/json")
     assert response.status_code == 400, response.content
     assert field in response.json()
-    assert snapshot() == before
+    assert stored_state() == before
 
 
 def test_the_business_rule_names_the_field_that_broke_it(alice):
     ticket = TicketFactory(priority="low", status="in_progress", assigned_to="Dana")
-    before = snapshot()
+    before = stored_state()
     response = alice.patch(f"/api/tickets/{ticket.pk}", {"assigned_to": "SupportBot"}, format="json")
     assert response.status_code == 400
     assert response.json() == {"assigned_to": [RULE + " (not empty, not a bot)."]}
     response = alice.patch(f"/api/tickets/{ticket.pk}", {"assigned_to": ""}, format="json")
     assert list(response.json()) == ["assigned_to"]
+    assert stored_state() == before
     parked = TicketFactory(priority="medium", status="in_progress", assigned_to="")
+    before = stored_state()
     response = alice.patch(f"/api/tickets/{parked.pk}", {"priority": "low"}, format="json")
     assert response.status_code == 400 and list(response.json()) == ["priority"]
-    assert snapshot()[0] == before[0] + [Ticket.objects.filter(pk=parked.pk).values().first()]
+    assert stored_state() == before
 
 
 @pytest.mark.parametrize(
@@ -112,7 +110,7 @@ def test_malformed_json_is_400_with_detail(alice, raw, message):
     response = alice.generic("POST", "/api/tickets", raw, content_type="application/json")
     assert response.status_code == 400
     assert message in response.json()["detail"]
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 @pytest.mark.parametrize("body", [[{"title": "in a list"}], "just a string", 42, None])
@@ -120,24 +118,25 @@ def test_a_body_that_is_not_an_object_is_400(alice, body):
     response = alice.generic("POST", "/api/tickets", json.dumps(body), content_type="application/json")
     assert response.status_code == 400
     assert "non_field_errors" in response.json() or "title" in response.json()
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_an_empty_body_is_400_title_required(alice):
     response = alice.generic("POST", "/api/tickets", "", content_type="application/json")
     assert response.status_code == 400 and "title" in response.json()
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_form_encoded_bodies_are_415(alice):
     response = alice.post("/api/tickets", {"title": "form"})  # multipart
     assert response.status_code == 415
     assert "Unsupported media type" in response.json()["detail"]
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_a_body_over_the_limit_is_413_and_writes_nothing(alice, settings):
     ticket = TicketFactory(title="Stays")
+    before = stored_state()
     body = json.dumps({"title": "big", "description": "x" * settings.TRIAGE_MAX_BODY_BYTES})
     response = alice.generic("POST", "/api/tickets", body, content_type="application/json")
     assert response.status_code == 413
@@ -145,6 +144,7 @@ def test_a_body_over_the_limit_is_413_and_writes_nothing(alice, settings):
     response = alice.generic("PUT", f"/api/tickets/{ticket.pk}", body, content_type="application/json")
     assert response.status_code == 413
     assert list(Ticket.objects.values_list("title", flat=True)) == ["Stays"]
+    assert stored_state() == before
 
 
 def test_a_description_just_under_the_limit_is_fine(alice, settings):
@@ -152,25 +152,34 @@ def test_a_description_just_under_the_limit_is_fine(alice, settings):
     response = alice.generic("POST", "/api/tickets", body, content_type="application/json")
     assert response.status_code == 201
     assert len(Ticket.objects.get().description) == settings.TRIAGE_MAX_BODY_BYTES - 100
+    assert response.json() == stored_json(response.json()["id"])
 
 
 def test_unknown_fields_are_ignored(alice):
     response = alice.post("/api/tickets", {"title": "t", "colour": "red"}, format="json")
     assert response.status_code == 201 and "colour" not in response.json()
+    assert response.json() == stored_json(response.json()["id"])
+    (created,) = stored_state()["ticket_events"]
+    assert created["kind"] == "created" and "colour" not in created["changes"]
 
 
 @FUZZ
 @given(body=TICKET_LIKE | JSON_VALUES)
 def test_no_json_body_makes_a_500_and_a_refusal_writes_nothing(alice, body):
+    """An accepted body answers with the ticket exactly as stored."""
     target = Ticket.objects.order_by("id").first() or TicketFactory(title="Target")
-    before = snapshot()
+    before = stored_state()
     raw = json.dumps(body)
     created = alice.generic("POST", "/api/tickets", raw, content_type="application/json")
     assert created.status_code in (201, 400), created.content
     if created.status_code == 400:
-        assert snapshot() == before
-    before = snapshot()
+        assert stored_state() == before
+    else:
+        assert created.json() == stored_json(created.json()["id"])
+    before = stored_state()
     changed = alice.generic("PATCH", f"/api/tickets/{target.pk}", raw, content_type="application/json")
     assert changed.status_code in (200, 400), changed.content
     if changed.status_code == 400:
-        assert snapshot() == before
+        assert stored_state() == before
+    else:
+        assert changed.json() == stored_json(target.pk)

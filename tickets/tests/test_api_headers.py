@@ -7,8 +7,9 @@ comparison, checked against the locked row inside the write's transaction.
 
 import pytest
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import nothing_stored, stored_json, stored_state, trail
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +24,16 @@ def ticket():
     return TicketFactory(title="Printer on fire", priority="medium", assigned_to="Dana")
 
 
-def snapshot(ticket: Ticket) -> tuple:
-    return Ticket.objects.filter(pk=ticket.pk).values().first(), TicketEvent.objects.count()
-
-
 def test_a_ticket_answers_with_its_version_as_a_strong_etag(alice, ticket):
     response = alice.get(f"/api/tickets/{ticket.pk}")
     assert response["ETag"] == '"1"' and response.json()["version"] == 1
     changed = alice.patch(f"/api/tickets/{ticket.pk}", {"title": "Printer fixed"}, format="json")
     assert changed["ETag"] == '"2"' == f'"{changed.json()["version"]}"'
+    assert changed.json() == stored_json(ticket.pk)
     created = alice.post("/api/tickets", {"title": "New"}, format="json")
     assert created["ETag"] == '"1"'
     assert created["Location"] == f"/api/tickets/{created.json()['id']}"
+    assert created.json() == stored_json(created.json()["id"]) and created.json()["version"] == 1
 
 
 def test_a_write_with_the_etag_just_read_goes_through(alice, ticket):
@@ -44,28 +43,31 @@ def test_a_write_with_the_etag_just_read_goes_through(alice, ticket):
     )
     assert response.status_code == 200 and response["ETag"] == '"2"'
     assert Ticket.objects.get(pk=ticket.pk).status == "closed"
+    assert response.json() == stored_json(ticket.pk)
 
 
 @pytest.mark.parametrize("method", ["put", "patch", "delete"])
 def test_a_stale_etag_is_412_with_the_current_one_and_nothing_is_written(alice, ticket, method):
     stale = alice.get(f"/api/tickets/{ticket.pk}")["ETag"]
     alice.patch(f"/api/tickets/{ticket.pk}", {"description": "someone else's change"}, format="json")
-    before = snapshot(ticket)
+    before = stored_state()
     response = getattr(alice, method)(
         f"/api/tickets/{ticket.pk}", {"title": "Mine"}, format="json", headers={"If-Match": stale}
     )
     assert response.status_code == 412
     assert response["ETag"] == '"2"'
     assert set(response.json()) == {"detail"} and 'ETag "2"' in response.json()["detail"]
-    assert snapshot(ticket) == before
+    assert stored_state() == before
 
 
 def test_a_stale_etag_is_refused_even_when_the_change_would_change_nothing(alice, ticket):
     alice.patch(f"/api/tickets/{ticket.pk}", {"description": "moved on"}, format="json")
+    before = stored_state()
     response = alice.patch(
         f"/api/tickets/{ticket.pk}", {"title": ticket.title}, format="json", headers={"If-Match": '"1"'}
     )
     assert response.status_code == 412
+    assert stored_state() == before
 
 
 @pytest.mark.parametrize(
@@ -81,11 +83,16 @@ def test_a_stale_etag_is_refused_even_when_the_change_would_change_nothing(alice
 )
 def test_if_match_follows_rfc_9110(alice, ticket, if_match, status):
     alice.patch(f"/api/tickets/{ticket.pk}", {"description": "now at version 2"}, format="json")
+    before = stored_state()
     response = alice.patch(
         f"/api/tickets/{ticket.pk}", {"status": "closed"}, format="json", headers={"If-Match": if_match}
     )
     assert response.status_code == status, response.content
     assert Ticket.objects.get(pk=ticket.pk).status == ("closed" if status == 200 else "open")
+    if status == 200:
+        assert response.json() == stored_json(ticket.pk) and response.json()["version"] == 3
+    else:
+        assert stored_state() == before
 
 
 def test_if_match_is_optional_and_without_it_the_last_writer_wins(alice, ticket):
@@ -98,6 +105,7 @@ def test_if_match_is_optional_and_without_it_the_last_writer_wins(alice, ticket)
 def test_an_unknown_ticket_is_404_whatever_if_match_says(alice):
     response = alice.patch("/api/tickets/999", {"title": "x"}, format="json", headers={"If-Match": '"1"'})
     assert response.status_code == 404
+    assert stored_state() == nothing_stored()
 
 
 def test_a_ticket_deleted_between_read_and_write_is_404_not_a_resurrection(alice, ticket, monkeypatch):
@@ -114,6 +122,7 @@ def test_a_ticket_deleted_between_read_and_write_is_404_not_a_resurrection(alice
     response = alice.patch(f"/api/tickets/{ticket.pk}", {"title": "Too late"}, format="json")
     assert response.status_code == 404
     assert not Ticket.objects.filter(pk=ticket.pk).exists()
+    assert [event[0] for event in trail(ticket.pk)] == ["created", "deleted"]  # no update, no second create
 
 
 def test_the_schema_documents_etag_and_if_match(client):

@@ -6,8 +6,9 @@ config/tests/test_authorization.py; this file keeps what a status alone cannot s
 
 import pytest
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import stored_json, stored_state, trail
 
 pytestmark = pytest.mark.django_db
 
@@ -30,32 +31,31 @@ def ticket():
     return TicketFactory(title="Printer on fire", priority="medium", assigned_to="Dana")
 
 
-def stored(ticket: Ticket) -> dict:
-    """The ticket's row and the size of its trail, to prove a refusal wrote nothing."""
-    row = Ticket.objects.filter(pk=ticket.pk).values().first()
-    return {"row": row, "events": TicketEvent.objects.filter(ticket_id=ticket.pk).count()}
-
-
 def test_support_may_create_unassigned_tickets_and_the_rules_may_assign_them(client_for):
     response = client_for("support").post(
         "/api/tickets", {"title": "Slow VPN", "priority": "low", "assigned_to": ""}, format="json"
     )
     assert response.status_code == 201
     assert response.json()["assigned_to"] == "SupportBot"
+    assert response.json() == stored_json(response.json()["id"])
+    assert [event[:4] for event in trail(response.json()["id"])] == [
+        ("created", "user", "carol", "api"), ("updated", "rule", "Low priority → SupportBot", "rule")
+    ]  # fmt: skip
 
 
 def test_a_refusal_names_the_fields_and_writes_nothing(client_for, ticket):
-    before = stored(ticket)
+    before = stored_state()
     response = client_for("support").patch(
         f"/api/tickets/{ticket.pk}", {"title": "Also renamed", "priority": "high", "assigned_to": "Eve"},
         format="json",
     )  # fmt: skip
     assert response.status_code == 403
     assert response.json() == {"detail": "Your role (support) may not change priority or assigned_to."}
-    assert stored(ticket) == before
+    assert stored_state() == before
 
 
 def test_a_bad_token_gets_401_even_with_a_valid_session(client, admin_user, ticket):
+    before = stored_state()
     client.force_login(admin_user)
     assert client.get("/api/tickets").status_code == 200
     response = client.get("/api/tickets", headers={"Authorization": "Token not-a-real-token"})
@@ -65,6 +65,7 @@ def test_a_bad_token_gets_401_even_with_a_valid_session(client, admin_user, tick
         client.delete(f"/api/tickets/{ticket.pk}", headers={"Authorization": "Token nope"}).status_code == 401
     )
     assert Ticket.objects.filter(pk=ticket.pk).exists()
+    assert stored_state() == before
 
 
 def test_a_value_sent_back_unchanged_does_not_undo_a_concurrent_change(client_for, ticket, monkeypatch):
@@ -87,3 +88,4 @@ def test_a_value_sent_back_unchanged_does_not_undo_a_concurrent_change(client_fo
     assert response.status_code == 200
     stored = Ticket.objects.get(pk=ticket.pk)
     assert (stored.title, stored.priority) == ("Printer fixed", "high")
+    assert response.json() == stored_json(ticket.pk)

@@ -11,6 +11,7 @@ from automation import rulebook
 from tickets.api.views import TicketViewSet
 from tickets.models import Ticket, TicketEvent
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import nothing_stored, stored_json, stored_row, stored_state, trail
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +90,12 @@ def test_put_and_patch_change_only_what_they_name_and_apply_the_rules(alice):
         "New", "keep me", "closed", "low", "SupportBot"
     )  # fmt: skip
     assert response.json()["version"] == ticket.version == 3
+    assert response.json() == stored_json(ticket.pk)
+    assert trail(ticket.pk)[1:] == [
+        ("updated", "user", "alice", "api", {"priority": ["medium", "low"]}),
+        ("updated", "rule", "Low priority → SupportBot", "rule", {"assigned_to": ["", "SupportBot"]}),
+        ("updated", "user", "alice", "api", {"title": ["Old", "New"], "status": ["open", "closed"]}),
+    ]
 
 
 def test_an_update_does_not_undo_a_change_made_since_the_ticket_was_read(alice, monkeypatch):
@@ -172,10 +179,18 @@ def test_paths_answer_with_and_without_a_trailing_slash(alice, path):
 
 
 def test_writes_answer_with_and_without_a_trailing_slash(alice):
-    assert alice.post("/api/tickets/", {"title": "slash"}, format="json").status_code == 201
-    ticket = Ticket.objects.get()
-    assert alice.patch(f"/api/tickets/{ticket.pk}/", {"title": "s"}, format="json").status_code == 200
-    assert alice.delete(f"/api/tickets/{ticket.pk}/").status_code == 204
+    created = alice.post("/api/tickets/", {"title": "slash"}, format="json")
+    assert created.status_code == 201
+    ticket_id = created.json()["id"]
+    assert created.json() == stored_json(ticket_id)
+    changed = alice.patch(f"/api/tickets/{ticket_id}/", {"title": "s"}, format="json")
+    assert changed.status_code == 200
+    assert changed.json() == stored_json(ticket_id) and changed.json()["title"] == "s"
+    assert alice.delete(f"/api/tickets/{ticket_id}/").status_code == 204
+    assert stored_row(ticket_id) is None
+    assert [(kind, actor, source) for kind, _, actor, source, _ in trail(ticket_id)] == [
+        ("created", "alice", "api"), ("updated", "alice", "api"), ("deleted", "alice", "api")
+    ]  # fmt: skip
 
 
 def test_unknown_ids_are_404_in_json(alice):
@@ -184,7 +199,8 @@ def test_unknown_ids_are_404_in_json(alice):
         assert response.status_code == 404
         assert response.json() == {"detail": "No ticket has this id."}
     response = alice.patch("/api/tickets/12345", {"title": "x"}, format="json")
-    assert response.status_code == 404 and Ticket.objects.count() == 0
+    assert response.status_code == 404
+    assert stored_state() == nothing_stored()
 
 
 def test_session_clients_need_the_csrf_token_for_writes(admin_user):
@@ -194,13 +210,15 @@ def test_session_clients_need_the_csrf_token_for_writes(admin_user):
     response = client.post("/api/tickets", {"title": "no token"}, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
     client.get("/accounts/login/")  # sets the CSRF cookie
     token = client.cookies["csrftoken"].value
     response = client.post(
         "/api/tickets", {"title": "with token"}, format="json", headers={"X-CSRFToken": token}
     )
     assert response.status_code == 201
+    assert response.json() == stored_json(response.json()["id"]) and response.json()["title"] == "with token"
+    assert [event[:4] for event in trail(response.json()["id"])] == [("created", "user", "alice", "api")]
 
 
 def test_tokens_made_with_drf_create_token_work(admin_user, capsys):
@@ -217,7 +235,7 @@ def test_the_api_is_throttled_per_user_with_retry_after(alice, carol, monkeypatc
     assert [alice.get("/api/tickets").status_code for _ in range(3)] == [200, 200, 429]
     refused = alice.post("/api/tickets", {"title": "later"}, format="json")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
     assert carol.get("/api/tickets").status_code == 200
 
 
@@ -254,16 +272,23 @@ class TestQueryCounts:
     def test_create(self, bob, django_assert_num_queries):
         # token, role; savepoint, the ticket, its events, the automation log, the summary's row, release
         with django_assert_num_queries(8):
-            assert (
-                bob.post("/api/tickets", {"title": "q", "priority": "high"}, format="json").status_code == 201
-            )
+            response = bob.post("/api/tickets", {"title": "q", "priority": "high"}, format="json")
+        assert response.status_code == 201
+        assert response.json() == stored_json(response.json()["id"])
+        assert [event[:3] for event in trail(response.json()["id"])] == [
+            ("created", "user", "bob"), ("updated", "rule", "High priority → Senior Analyst")
+        ]  # fmt: skip
 
     def test_update(self, bob, django_assert_num_queries):
         ticket = TicketFactory()
         # token, role, read; savepoint, lock, update, last hash, events, release (a title is not
         # one of the summary's dimensions: no summary row)
         with django_assert_num_queries(9):
-            bob.patch(f"/api/tickets/{ticket.pk}", {"title": "changed"}, format="json")
+            response = bob.patch(f"/api/tickets/{ticket.pk}", {"title": "changed"}, format="json")
+        assert response.status_code == 200
+        assert response.json() == stored_json(ticket.pk)
+        assert (response.json()["title"], response.json()["version"]) == ("changed", 2)
+        assert trail(ticket.pk)[-1] == ("updated", "user", "bob", "api", {"title": [ticket.title, "changed"]})
 
     def test_history(self, bob, django_assert_num_queries):
         ticket = TicketFactory()

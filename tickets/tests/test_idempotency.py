@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tickets import idempotency
 from tickets.models import IdempotencyKey, Ticket, TicketEvent
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 from tickets.tests.threads import run_at_once
 
 pytestmark = pytest.mark.django_db
@@ -32,6 +33,12 @@ def create(client, body, key=KEY, **extra):
     )
 
 
+def stored_keys() -> list[tuple]:
+    """(user, key, status code, answer) of every stored Idempotency-Key, oldest first."""
+    rows = IdempotencyKey.objects.order_by("id")
+    return list(rows.values_list("user__username", "key", "status_code", "response"))
+
+
 def test_a_retry_with_the_same_key_and_body_replays_the_first_answer_and_creates_nothing(alice):
     first = create(alice, {"title": "Checkout down", "priority": "high"})
     assert first.status_code == 201 and "Idempotent-Replayed" not in first
@@ -42,27 +49,36 @@ def test_a_retry_with_the_same_key_and_body_replays_the_first_answer_and_creates
     assert (again["ETag"], again["Location"]) == (first["ETag"], first["Location"])
     assert Ticket.objects.count() == 1
     assert TicketEvent.objects.filter(kind="created").count() == 1
+    assert first.json() == stored_json(first.json()["id"])
+    assert stored_keys() == [("alice", KEY, 201, first.json())]
 
 
 def test_the_replay_is_the_first_answer_even_after_the_ticket_changed(alice):
     first = create(alice, {"title": "Disk full"}).json()
     alice.patch(f"/api/tickets/{first['id']}", {"status": "closed"}, format="json")
+    before = stored_state()
     assert create(alice, {"title": "Disk full"}).json() == first
+    assert stored_state() == before
+    assert stored_json(first["id"])["status"] == "closed"
+    assert stored_keys() == [("alice", KEY, 201, first)]
 
 
 def test_the_same_key_with_another_body_is_422_and_creates_nothing(alice):
-    create(alice, {"title": "Disk full"})
+    first = create(alice, {"title": "Disk full"}).json()
+    before = stored_state()
     response = create(alice, {"title": "Disk full", "priority": "high"})
     assert response.status_code == 422
     assert "different request" in response.json()["detail"]
-    assert Ticket.objects.count() == 1
+    assert stored_state() == before
+    assert stored_keys() == [("alice", KEY, 201, first)]
 
 
 def test_keys_belong_to_their_user(alice, api_client, analyst_user):
-    create(alice, {"title": "Mine"})
+    first = create(alice, {"title": "Mine"}).json()
     response = create(api_client(analyst_user), {"title": "Mine"})
     assert response.status_code == 201 and "Idempotent-Replayed" not in response
     assert Ticket.objects.count() == 2
+    assert stored_keys() == [("alice", KEY, 201, first), ("bob", KEY, 201, response.json())]
 
 
 def test_keys_expire_after_24_hours_and_are_then_purged(alice, admin_user):
@@ -76,11 +92,16 @@ def test_keys_expire_after_24_hours_and_are_then_purged(alice, admin_user):
 
 def test_a_refused_request_stores_nothing_so_its_corrected_retry_runs(alice, api_client, support_user):
     assert create(alice, {"title": ""}).status_code == 400
-    assert create(alice, {"title": "Fixed"}).status_code == 201
+    assert stored_state() == nothing_stored()
+    fixed = create(alice, {"title": "Fixed"})
+    assert fixed.status_code == 201 and fixed.json() == stored_json(fixed.json()["id"])
     carol = api_client(support_user)
+    before = stored_state()
     assert create(carol, {"title": "Assign", "assigned_to": "Eve"}, key="k2").status_code == 403
-    assert IdempotencyKey.objects.filter(key="k2").count() == 0
-    assert create(carol, {"title": "Assign"}, key="k2").status_code == 201
+    assert stored_state() == before
+    retried = create(carol, {"title": "Assign"}, key="k2")
+    assert retried.status_code == 201
+    assert stored_keys() == [("alice", KEY, 201, fixed.json()), ("carol", "k2", 201, retried.json())]
 
 
 def test_a_failure_after_the_ticket_was_written_rolls_both_back(alice, monkeypatch):
@@ -90,7 +111,7 @@ def test_a_failure_after_the_ticket_was_written_rolls_both_back(alice, monkeypat
     monkeypatch.setattr(IdempotencyKey.objects, "create", fail)
     with pytest.raises(RuntimeError):
         create(alice, {"title": "Half done"})
-    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 @pytest.mark.parametrize("key", ["", " padded ", "x" * 256, "tab\there", "caf\u00e9", "nul\x00"], ids=repr)
@@ -98,11 +119,14 @@ def test_a_malformed_key_is_400_naming_the_header_and_writes_nothing(alice, key)
     response = create(alice, {"title": "Keyed"}, key=key)
     assert response.status_code == 400
     assert response.json() == {"Idempotency-Key": [idempotency.KEY_RULE]}
-    assert Ticket.objects.count() == 0 and IdempotencyKey.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_the_longest_key_is_fine(alice):
-    assert create(alice, {"title": "Keyed"}, key="k" * 255).status_code == 201
+    response = create(alice, {"title": "Keyed"}, key="k" * 255)
+    assert response.status_code == 201
+    assert response.json() == stored_json(response.json()["id"])
+    assert stored_keys() == [("alice", "k" * 255, 201, response.json())]
 
 
 def test_purge_idempotency_keys_deletes_the_expired_ones(alice, capsys):
