@@ -6,6 +6,7 @@ from django.db import IntegrityError, connection, transaction
 
 from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import nothing_stored, stored_row, stored_state
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +59,7 @@ def test_save_refuses_bad_values_naming_the_field(values, field):
     with pytest.raises(ValidationError) as caught:
         Ticket(**{"title": "Printer on fire", **values}).save()
     assert field in caught.value.message_dict
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_a_new_ticket_has_defaults_and_matching_timestamps():
@@ -109,12 +110,13 @@ def test_the_low_in_progress_rule_is_enforced_on_save():
     with pytest.raises(ValidationError) as caught:
         Ticket.objects.create(title="Reset password", priority="low", status="in_progress", assigned_to="")
     assert "status" in caught.value.message_dict
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 @pytest.mark.parametrize("assignee", ["", "   ", "SupportBot", " supportbot "])
 def test_a_bot_or_nobody_is_not_a_proper_assignee(assignee):
     ticket = TicketFactory(priority="medium", status="in_progress", assigned_to="Dana")
+    before = stored_state()
     ticket.priority = "low"
     ticket.assigned_to = assignee
     with pytest.raises(ValidationError) as caught:
@@ -122,11 +124,15 @@ def test_a_bot_or_nobody_is_not_a_proper_assignee(assignee):
     assert "assigned_to" in caught.value.message_dict
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.assigned_to) == ("medium", "Dana")
+    assert stored_state() == before
 
 
 def test_bot_names_are_a_setting(settings):
     settings.TRIAGE_BOT_NAMES = ["Autobot"]
     ticket = Ticket.objects.create(title="x", priority="low", status="in_progress", assigned_to="SupportBot")
-    assert ticket.pk is not None
+    row = stored_row(ticket.pk)
+    assert (row["priority"], row["status"], row["assigned_to"]) == ("low", "in_progress", "SupportBot")
+    before = stored_state()
     with pytest.raises(ValidationError):
         Ticket.objects.create(title="y", priority="low", status="in_progress", assigned_to="AUTOBOT")
+    assert stored_state() == before

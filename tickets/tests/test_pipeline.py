@@ -4,24 +4,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from automation.models import AutomationLog
-from dashboard.models import TicketCount
 from tickets.models import Ticket, TicketEvent, VersionConflict
 from tickets.pipeline import TicketChange, TicketRefused, write_tickets
 from tickets.signals import BEFORE_WRITE_ORDER, OrderedSignal, before_write
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import nothing_stored, stored_state
 
 pytestmark = pytest.mark.django_db
-
-
-def stored_rows() -> dict:
-    """What every table a write touches holds, to compare before and after a refusal."""
-    return {
-        "tickets": list(Ticket.objects.order_by("pk").values()),
-        "events": TicketEvent.objects.count(),
-        "log": AutomationLog.objects.count(),
-        "summary": TicketCount.objects.count(),
-    }
 
 
 def test_a_batch_of_one_is_a_save():
@@ -33,7 +22,7 @@ def test_a_batch_of_one_is_a_save():
 
 def test_a_refused_write_in_a_batch_names_its_ticket_and_writes_nothing():
     good, bad = TicketFactory(priority="medium"), TicketFactory(priority="low")
-    before = stored_rows()
+    before = stored_state()
     changes = [
         TicketChange.update(good.pk, {"status": "closed"}),
         TicketChange.update(bad.pk, {"status": "in_progress"}),  # low, in progress, the bot: refused
@@ -42,7 +31,7 @@ def test_a_refused_write_in_a_batch_names_its_ticket_and_writes_nothing():
         write_tickets(changes)
     assert (refused.value.index, refused.value.ticket_id) == (1, bad.pk)
     assert list(refused.value.message_dict) == ["status"]
-    assert stored_rows() == before
+    assert stored_state() == before
 
 
 def test_only_tracked_fields_may_be_written():
@@ -52,23 +41,24 @@ def test_only_tracked_fields_may_be_written():
 
 def test_a_write_to_a_ticket_at_another_version_is_refused():
     ticket = TicketFactory()
-    before = stored_rows()
+    before = stored_state()
     with pytest.raises(VersionConflict):
         write_tickets([TicketChange.update(ticket.pk, {"title": "late"}, expected_versions={7})])
-    assert stored_rows() == before
+    assert stored_state() == before
 
 
 def test_a_write_to_a_ticket_that_is_gone_is_refused():
     with pytest.raises(Ticket.DoesNotExist):
         write_tickets([TicketChange.update(987_654, {"title": "ghost"})])
+    assert stored_state() == nothing_stored()
 
 
 def test_a_write_that_changes_nothing_writes_nothing():
     ticket = TicketFactory()
-    before = stored_rows()
+    before = stored_state()
     (write,) = write_tickets([TicketChange.update(ticket.pk, {"title": ticket.title})])
     assert write.changes == {}
-    assert stored_rows() == before
+    assert stored_state() == before
 
 
 def test_closed_at_is_set_on_close_cleared_on_reopen_and_moves_no_version():
@@ -111,7 +101,7 @@ def test_a_server_field_changed_by_a_receiver_is_stored_without_moving_the_versi
 
 def test_what_a_receiver_makes_is_validated_too():
     ticket = TicketFactory(priority="medium")
-    before = stored_rows()
+    before = stored_state()
 
     def break_the_rule(sender, writes, **kwargs):
         for write in writes:
@@ -123,7 +113,7 @@ def test_what_a_receiver_makes_is_validated_too():
             write_tickets([TicketChange.update(ticket.pk, {"title": "x"})])
     finally:
         before_write.disconnect(dispatch_uid="test.break_the_rule")
-    assert stored_rows() == before
+    assert stored_state() == before
 
 
 def test_before_write_receivers_run_in_the_declared_order_whatever_order_they_connect_in():

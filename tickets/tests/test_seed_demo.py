@@ -8,7 +8,9 @@ from django.db.models import Count
 from django.test import RequestFactory
 
 from automation.models import AutomationLog
+from dashboard.tests.factories import recounted, summary
 from tickets.models import Ticket, TicketEvent
+from tickets.tests.stored import nothing_stored, stored_state
 
 pytestmark = pytest.mark.django_db
 
@@ -96,20 +98,25 @@ def test_it_refuses_to_run_in_production(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--force"):
         call_command("seed_demo", tickets=5)
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
     assert not get_user_model().objects.filter(username="admin").exists()
 
 
 def test_force_runs_it_anyway(settings):
     settings.DEBUG = False
     call_command("seed_demo", tickets=5, force=True, no_users=True)
-    assert Ticket.objects.count() == 5
+    assert list(Ticket.objects.values_list("source", flat=True)) == ["seed"] * 5
+    created = TicketEvent.objects.filter(kind="created").values_list("ticket_id", "source")
+    assert sorted(created) == [(pk, "seed") for pk in sorted(Ticket.objects.values_list("id", flat=True))]
+    assert summary() == recounted() and sum(summary().values()) == 5
 
 
 def test_if_empty_leaves_an_existing_database_alone(settings):
     seed(settings, tickets=5, no_users=True)
+    before = stored_state()
     seed(settings, tickets=5, no_users=True, if_empty=True)
     assert Ticket.objects.count() == 5
+    assert stored_state() == before
 
 
 def test_it_leaves_the_planner_statistics_of_the_data_it_made(settings):

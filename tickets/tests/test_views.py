@@ -1,6 +1,7 @@
 """Health check, login and logout pages, and the root redirect."""
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError
 
@@ -32,6 +33,8 @@ def test_login_page_logs_in_and_logout_logs_out(client, analyst_user):
     response = client.post("/accounts/login/", {"username": "bob", "password": "pw-for-tests-only"})
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(analyst_user.pk)
+    analyst_user.refresh_from_db()
+    assert analyst_user.last_login is not None
     client.post("/accounts/logout/")
     assert "_auth_user_id" not in client.session
 
@@ -40,6 +43,10 @@ def test_a_wrong_password_is_refused_on_the_page(client, analyst_user):
     response = client.post("/accounts/login/", {"username": "bob", "password": "nope"})
     assert response.status_code == 200
     assert b"didn&#x27;t match" in response.content or b"didn't match" in response.content
+    assert "_auth_user_id" not in client.session
+    analyst_user.refresh_from_db()
+    assert analyst_user.last_login is None
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [("bob", 1)]
 
 
 def test_root_redirects_to_the_dashboard(client):
@@ -53,6 +60,7 @@ def test_oversized_bodies_get_413_before_anything_runs(client, settings):
     )
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]
+    assert not AccessAttempt.objects.exists()  # refused before the login form ran
 
 
 def test_pages_carry_security_headers(client):
