@@ -3,11 +3,21 @@
 import pytest
 from django.urls import reverse
 
-from automation.models import AutomationLog, Rule
-from tickets.models import Ticket, TicketEvent
+from automation.models import AutomationLog, Rule, RuleAction, RuleCondition
+from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import stored_state
 
 pytestmark = pytest.mark.django_db
+
+
+def stored_rules() -> dict[str, list[dict]]:
+    """Every rule, condition and action row, field by field: what a refused rule form must leave."""
+    return {
+        "rules": list(Rule.objects.order_by("id").values()),
+        "conditions": list(RuleCondition.objects.order_by("id").values()),
+        "actions": list(RuleAction.objects.order_by("id").values()),
+    }
 
 
 def rule_post(name="Outage to NOC", conditions=(), actions=(), **fields):
@@ -36,8 +46,18 @@ def test_an_admin_adds_a_rule_that_then_fires(admin_client):
         rule_post(conditions=[("title", "contains", "outage")], actions=[("assigned_to", "NOC")]),
     )
     assert response.status_code == 302, response.content
+    rule = Rule.objects.get(name="Outage to NOC")
+    assert (rule.position, rule.enabled, rule.trigger, rule.match, rule.stop_processing) == (
+        30, True, "both", "all", False
+    )  # fmt: skip
+    conditions = rule.conditions.values_list("field", "operator", "value")
+    assert list(conditions) == [("title", "contains", "outage")]
+    assert list(rule.actions.values_list("field", "value")) == [("assigned_to", "NOC")]
     ticket = Ticket.objects.create(title="Network outage in Leeds", priority="medium")
     assert Ticket.objects.get(pk=ticket.pk).assigned_to == "NOC"
+    assert list(AutomationLog.objects.values_list("rule_id", "ticket_id", "changes")) == [
+        (rule.pk, ticket.pk, {"assigned_to": ["", "NOC"]})
+    ]
 
 
 @pytest.mark.parametrize(
@@ -52,16 +72,19 @@ def test_an_admin_adds_a_rule_that_then_fires(admin_client):
     ],
 )
 def test_invalid_rules_are_refused_with_a_form_error(admin_client, conditions, actions, message):
+    before = stored_rules()
     response = admin_client.post(
         reverse("admin:automation_rule_add"), rule_post(conditions=conditions, actions=actions)
     )
     assert response.status_code == 200
     assert message in response.content
     assert not Rule.objects.filter(name="Outage to NOC").exists()
+    assert stored_rules() == before  # no rule, and no orphan condition or action either
 
 
 def test_analysts_read_rules_but_cannot_change_them(analyst_client):
     rule = Rule.objects.first()
+    before = stored_rules()
     url = reverse("admin:automation_rule_change", args=[rule.pk])
     page = analyst_client.get(url)
     assert page.status_code == 200
@@ -71,12 +94,13 @@ def test_analysts_read_rules_but_cannot_change_them(analyst_client):
     assert analyst_client.get(reverse("admin:automation_rule_add")).status_code == 403
     rule.refresh_from_db()
     assert rule.name != "Hijacked"
+    assert stored_rules() == before
 
 
 def test_the_dry_run_shows_what_would_happen_and_writes_nothing(analyst_client):
     ticket = TicketFactory(priority="medium", assigned_to="Dana")
     rule = Rule.objects.get(position=10)
-    counts = (Ticket.objects.count(), TicketEvent.objects.count(), AutomationLog.objects.count())
+    before = stored_state()
     response = analyst_client.get(
         reverse("admin:automation_rule_dry_run", args=[rule.pk]),
         {"ticket": ticket.pk, "mode": "update", "priority": "high", "status": "", "assigned_to": ""},
@@ -84,7 +108,7 @@ def test_the_dry_run_shows_what_would_happen_and_writes_nothing(analyst_client):
     assert response.status_code == 200
     body = response.content.decode()
     assert "fires" in body and "Senior Analyst" in body
-    assert (Ticket.objects.count(), TicketEvent.objects.count(), AutomationLog.objects.count()) == counts
+    assert stored_state() == before
     ticket.refresh_from_db()
     assert (ticket.priority, ticket.assigned_to) == ("medium", "Dana")
 
@@ -100,6 +124,7 @@ def test_the_dry_run_explains_an_unknown_ticket(admin_client):
 def test_the_automation_log_is_read_only_and_filterable(admin_client):
     Ticket.objects.create(title="x", priority="high")
     log = AutomationLog.objects.get()
+    before = list(AutomationLog.objects.values())
     changelist = reverse("admin:automation_automationlog_changelist")
     assert admin_client.get(changelist, {"rule_name": log.rule_name}).status_code == 200
     assert admin_client.get(reverse("admin:automation_automationlog_add")).status_code == 403
@@ -109,4 +134,4 @@ def test_the_automation_log_is_read_only_and_filterable(admin_client):
         ).status_code
         == 403
     )
-    assert AutomationLog.objects.count() == 1
+    assert list(AutomationLog.objects.values()) == before

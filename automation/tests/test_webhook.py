@@ -16,6 +16,7 @@ from automation.models import WebhookDelivery
 from automation.views import IntegrationRateThrottle
 from automation.webhook import integration_save_secret
 from tickets.models import Ticket, TicketEvent
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 from tickets.tests.strategies import FUZZ, JSON_VALUES, TICKET_LIKE
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +70,7 @@ def test_a_signed_delivery_creates_a_ticket_with_the_rules_applied(deliver, acme
     body = response.json()
     ticket = Ticket.objects.get()
     assert body["id"] == ticket.pk and body["source"] == "webhook" == ticket.source
+    assert body == stored_json(ticket.pk)
     assert (ticket.title, ticket.description, ticket.external_id) == ("Disk full on db-3", "95%", "INC-7")
     assert (ticket.status, ticket.assigned_to) == ("in_progress", "Senior Analyst")
     created = TicketEvent.objects.filter(ticket_id=ticket.pk).first()
@@ -94,7 +96,9 @@ def test_the_reference_library_can_sign_deliveries(client, acme):
     }
     response = client.post("/webhook/ticket/", body, content_type="application/json", headers=headers)
     assert response.status_code == 201
-    assert Ticket.objects.get().title == "From the reference library"
+    ticket = Ticket.objects.get()
+    assert ticket.title == "From the reference library" and response.json() == stored_json(ticket.pk)
+    assert deliveries() == [("accepted", 201, "acme-monitoring", ticket.pk)]
 
 
 def test_status_ids_and_timestamps_are_never_taken_from_the_sender(deliver, acme):
@@ -140,6 +144,8 @@ def test_webhook_ids_are_per_integration(deliver, acme):
     assert deliver({"title": "A"}, secret=acme.secret).status_code == 201
     assert deliver({"title": "B"}, secret=other.secret).status_code == 201
     assert sorted(Ticket.objects.values_list("title", flat=True)) == ["A", "B"]
+    a, b = (Ticket.objects.get(title=title).pk for title in ("A", "B"))
+    assert deliveries() == [("accepted", 201, "acme-monitoring", a), ("accepted", 201, "billing", b)]
 
 
 def test_a_tampered_delivery_is_401_and_logged_as_rejected(deliver, acme):
@@ -149,7 +155,7 @@ def test_a_tampered_delivery_is_401_and_logged_as_rejected(deliver, acme):
     response = deliver(None, secret=acme.secret, raw=body.replace(b"Real", b"Fake"), signature=signature)
     assert response.status_code == 401
     assert response.json() == {"detail": "The webhook signature did not verify."}
-    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+    assert stored_state() == nothing_stored()
     delivery = WebhookDelivery.objects.get()
     assert (delivery.outcome, delivery.status_code, delivery.integration) == ("rejected", 401, None)
     assert delivery.reason == "no signature matches the secret of an active integration"
@@ -169,16 +175,21 @@ def test_clock_skew_beyond_five_minutes_is_401(deliver, acme, skew, word):
     timestamp = int(time.time()) + skew
     response = deliver({"title": "Late"}, secret=acme.secret, timestamp=timestamp)
     assert response.status_code == 401
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
+    assert deliveries() == [("rejected", 401, None, None)]
     delivery = WebhookDelivery.objects.get()
     assert word in delivery.reason and delivery.signed_at == datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 @pytest.mark.parametrize("skew", [-290, 290])
 def test_clock_skew_within_five_minutes_is_fine(deliver, acme, skew):
-    assert (
-        deliver({"title": "Skewed"}, secret=acme.secret, timestamp=int(time.time()) + skew).status_code == 201
-    )
+    timestamp = int(time.time()) + skew
+    response = deliver({"title": "Skewed"}, secret=acme.secret, timestamp=timestamp)
+    assert response.status_code == 201
+    ticket = Ticket.objects.get()
+    assert ticket.title == "Skewed" and response.json() == stored_json(ticket.pk)
+    assert deliveries() == [("accepted", 201, "acme-monitoring", ticket.pk)]
+    assert WebhookDelivery.objects.get().signed_at == datetime.fromtimestamp(timestamp, tz=UTC)
 
 
 def test_rotation_two_signatures_one_valid(deliver, acme):
@@ -193,6 +204,8 @@ def test_rotation_two_signatures_one_valid(deliver, acme):
     assert response.status_code == 201
     assert deliver({"title": "Old key only"}, secret=old_secret, webhook_id="msg_old").status_code == 401
     assert list(Ticket.objects.values_list("title", flat=True)) == ["Rotating"]
+    rotating = Ticket.objects.get().pk
+    assert deliveries() == [("accepted", 201, "acme-monitoring", rotating), ("rejected", 401, None, None)]
 
 
 def test_an_inactive_integration_never_verifies(deliver, acme):
@@ -200,7 +213,7 @@ def test_an_inactive_integration_never_verifies(deliver, acme):
     acme.save()
     response = deliver({"title": "Switched off"}, secret=acme.secret)
     assert response.status_code == 401
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
     assert deliveries() == [("rejected", 401, "acme-monitoring", None)]  # the log says whose it was
     assert (
         WebhookDelivery.objects.get().reason
@@ -230,7 +243,8 @@ def test_missing_or_malformed_headers_are_401(client, acme, headers, reason):
         "/webhook/ticket", b'{"title": "x"}', content_type="application/json", headers=headers
     )
     assert response.status_code == 401
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
+    assert deliveries() == [("rejected", 401, None, None)]
     assert reason in WebhookDelivery.objects.get().reason
 
 
@@ -260,7 +274,7 @@ def test_a_signed_but_invalid_body_is_400_with_field_errors(deliver, acme, raw, 
     response = deliver(None, secret=acme.secret, raw=raw)
     assert response.status_code == 400, response.content
     assert field in response.json()
-    assert Ticket.objects.count() == 0 and TicketEvent.objects.count() == 0
+    assert stored_state() == nothing_stored()
     delivery = WebhookDelivery.objects.get()
     assert (delivery.outcome, delivery.integration, delivery.status_code) == ("rejected", acme, 400)
     assert delivery.reason.startswith(f"invalid payload: {field}")
@@ -271,7 +285,7 @@ def test_an_oversized_body_is_413_and_logged(deliver, acme, settings):
     response = deliver(payload, secret=acme.secret)
     assert response.status_code == 413
     assert "limit" in response.json()["detail"]
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
     delivery = WebhookDelivery.objects.get()
     assert (delivery.outcome, delivery.status_code, delivery.webhook_id) == ("rejected", 413, "msg_1")
     assert delivery.body_bytes > settings.TRIAGE_MAX_BODY_BYTES and "size limit" in delivery.reason
@@ -305,7 +319,10 @@ def test_an_accepted_delivery_takes_a_fixed_number_of_queries(deliver, acme, dja
     # integrations, accepted before?; the delivery's transaction: savepoint, (the write: savepoint,
     # ticket, events, automation log, the summary's row, release), delivery row, release.
     with django_assert_num_queries(11):
-        assert deliver({"title": "Counted", "priority": "high"}, secret=acme.secret).status_code == 201
+        response = deliver({"title": "Counted", "priority": "high"}, secret=acme.secret)
+    assert response.status_code == 201
+    assert response.json() == stored_json(response.json()["id"])
+    assert deliveries() == [("accepted", 201, "acme-monitoring", response.json()["id"])]
 
 
 def test_a_repeat_that_loses_the_race_to_the_constraint_is_a_replay(deliver, acme, monkeypatch):
@@ -331,7 +348,14 @@ def test_a_repeat_that_loses_the_race_to_the_constraint_is_a_replay(deliver, acm
 @FUZZ
 @given(payload=TICKET_LIKE | JSON_VALUES)
 def test_no_signed_body_makes_a_500_and_a_refusal_creates_nothing(deliver, acme, payload):
-    tickets = Ticket.objects.count()
+    """An accepted body answers with the ticket as stored; each delivery is logged with its answer."""
+    before = stored_state()
     response = deliver(payload, secret=acme.secret, webhook_id=f"fuzz-{WebhookDelivery.objects.count()}")
     assert response.status_code in (201, 400), response.content
-    assert Ticket.objects.count() == tickets + (response.status_code == 201)
+    logged = WebhookDelivery.objects.order_by("id").last()
+    if response.status_code == 400:
+        assert stored_state() == before
+        assert (logged.outcome, logged.status_code, logged.ticket_id) == ("rejected", 400, None)
+    else:
+        assert response.json() == stored_json(response.json()["id"])
+        assert (logged.outcome, logged.ticket_id) == ("accepted", response.json()["id"])

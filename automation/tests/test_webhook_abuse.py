@@ -16,6 +16,7 @@ from automation.models import WebhookDelivery
 from automation.views import IntegrationRateThrottle, RefusalRateThrottle
 from automation.webhook import integration_save_secret
 from tickets.models import Ticket
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,12 @@ def refusals_per_minute(monkeypatch):
 @pytest.fixture
 def acme():
     return integration_save_secret(name="acme-monitoring")[0]
+
+
+def logged() -> list[tuple]:
+    """(webhook-id, outcome, status, client address) of every logged delivery, oldest first."""
+    rows = WebhookDelivery.objects.order_by("id")
+    return list(rows.values_list("webhook_id", "outcome", "status_code", "remote_addr"))
 
 
 def send(client, *, secret=None, address="203.0.113.7", webhook_id="msg_1", body=None, **headers):
@@ -56,8 +63,8 @@ def test_junk_past_the_refusal_rate_is_429_and_not_logged(client, refusals_per_m
     assert refused.json() == {
         "detail": "Too many refused deliveries from this address; retry after Retry-After seconds."
     }
-    assert WebhookDelivery.objects.count() == 3
-    assert Ticket.objects.count() == 0
+    assert logged() == [(f"junk-{n}", "rejected", 401, "203.0.113.7") for n in range(3)]
+    assert stored_state() == nothing_stored()
 
 
 def test_a_forwarded_for_header_does_not_make_a_new_address(client, refusals_per_minute):
@@ -66,6 +73,7 @@ def test_a_forwarded_for_header_does_not_make_a_new_address(client, refusals_per
         for n in range(5)
     ]
     assert statuses == [401, 401, 401, 429, 429]
+    assert logged() == [(f"junk-{n}", "rejected", 401, "203.0.113.7") for n in range(3)]
 
 
 def test_other_addresses_and_valid_senders_are_not_slowed_by_junk(client, acme, refusals_per_minute):
@@ -74,14 +82,20 @@ def test_other_addresses_and_valid_senders_are_not_slowed_by_junk(client, acme, 
     assert send(client, address="198.51.100.9", webhook_id="elsewhere").status_code == 401
     accepted = send(client, secret=acme.secret, webhook_id="real-1")
     assert accepted.status_code == 201
-    assert WebhookDelivery.objects.filter(outcome="accepted").count() == 1
+    assert accepted.json() == stored_json(Ticket.objects.get().pk)
+    assert logged() == [
+        *((f"junk-{n}", "rejected", 401, "203.0.113.7") for n in range(3)),
+        ("elsewhere", "rejected", 401, "198.51.100.9"),
+        ("real-1", "accepted", 201, "203.0.113.7"),
+    ]
 
 
 def test_oversized_junk_past_the_refusal_rate_is_413_and_not_logged(client, settings, refusals_per_minute):
     huge = b"x" * (settings.TRIAGE_MAX_BODY_BYTES + 1)
     statuses = [send(client, webhook_id=f"big-{n}", body=huge).status_code for n in range(5)]
     assert statuses == [413] * 5
-    assert WebhookDelivery.objects.filter(status_code=413).count() == 3
+    assert logged() == [(f"big-{n}", "rejected", 413, "203.0.113.7") for n in range(3)]
+    assert stored_state() == nothing_stored()
 
 
 def test_an_integration_over_its_rate_is_429_and_its_throttled_rows_are_bounded_too(

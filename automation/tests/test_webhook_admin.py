@@ -48,6 +48,7 @@ def test_an_admin_may_paste_a_secret_but_not_a_bad_one(admin_client):
     assert Integration.objects.count() == 0
     secret = signatures.generate_secret()
     assert shown_secret(admin_client.post(url, {"name": "acme", "active": "on", "secret": secret})) == secret
+    assert list(Integration.objects.values_list("name", "active", "secret")) == [("acme", True, secret)]
 
 
 def test_rotating_shows_a_new_secret_and_the_old_one_stops_working(admin_client, acme):

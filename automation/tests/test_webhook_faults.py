@@ -15,6 +15,7 @@ from automation.models import WebhookDelivery
 from automation.webhook import integration_save_secret
 from config.tests.test_errors import take_database_down
 from tickets.models import Ticket
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,9 @@ def test_a_delivery_while_the_database_is_down_is_503(monkeypatch):
     secret = integration_save_secret(name="acme")[0].secret
     take_database_down(monkeypatch)
     assert_unavailable(Client(raise_request_exception=False).post(**signed_delivery(secret)))
+    monkeypatch.undo()  # the database is back: read what it holds
+    assert stored_state() == nothing_stored()
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_a_failure_while_creating_the_ticket_is_503_and_the_retry_is_accepted(monkeypatch):
@@ -58,8 +62,11 @@ def test_a_failure_while_creating_the_ticket_is_503_and_the_retry_is_accepted(mo
 
     monkeypatch.setattr(services, "ticket_create", database_gone)
     assert_unavailable(client.post(**signed_delivery(secret)))
-    assert Ticket.objects.count() == 0
-    assert not WebhookDelivery.objects.filter(outcome="accepted").exists()  # the id is not reserved
+    assert stored_state() == nothing_stored()
+    assert not WebhookDelivery.objects.exists()  # the id is not reserved
     monkeypatch.undo()
     retry = client.post(**signed_delivery(secret))
     assert retry.status_code == 201 and Ticket.objects.count() == 1
+    assert retry.json() == stored_json(Ticket.objects.get().pk)
+    accepted = WebhookDelivery.objects.get()
+    assert (accepted.outcome, accepted.ticket_id) == ("accepted", retry.json()["id"])
