@@ -6,7 +6,8 @@ anonymous, and a bad token. Each client signs in both ways the app knows (a
 session for pages, a token for the API); the bad-token client has only a
 token that matches no key. For every row the test checks the status, that
 a refused request wrote nothing, what a 401/403 from the API looks like,
-and for lists, what the role sees.
+for lists, what the role sees, and that an accepted write stored what it
+answered, in the writer's name.
 """
 
 from dataclasses import dataclass, field
@@ -15,14 +16,16 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from automation.models import AutomationLog, Integration, Rule, WebhookDelivery
+from automation.models import Integration, Rule, RuleAction, RuleCondition, WebhookDelivery
 from tickets import roles
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
+from tickets.tests.stored import stored_json, stored_row, stored_state
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("admin", "analyst", "support", "norole", "anonymous", "bad_token")
+USERNAMES = {"admin": "alice", "analyst": "bob", "support": "carol"}
 LOGIN = "/admin/login/"
 
 
@@ -115,16 +118,16 @@ def client_for(request, django_user_model):
     return make
 
 
-def stored_state() -> tuple:
-    """Everything a refused request must leave as it was."""
-    return (
-        list(Ticket.objects.order_by("id").values()),
-        TicketEvent.objects.count(),
-        list(Rule.objects.order_by("id").values()),
-        AutomationLog.objects.count(),
-        Integration.objects.count(),
-        WebhookDelivery.objects.filter(outcome="accepted").count(),
-    )
+def everything_stored() -> dict[str, list[dict]]:
+    """Everything a refused request must leave as it was, row by row (a rejected delivery's row aside)."""
+    return {
+        **stored_state(),
+        "rules": list(Rule.objects.order_by("id").values()),
+        "rule_conditions": list(RuleCondition.objects.order_by("id").values()),
+        "rule_actions": list(RuleAction.objects.order_by("id").values()),
+        "integrations": list(Integration.objects.order_by("id").values()),
+        "accepted_deliveries": list(WebhookDelivery.objects.filter(outcome="accepted").values()),
+    }
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -134,12 +137,14 @@ def test_the_access_matrix(client_for, row: Row, role: str):
     TicketFactory(title="Second ticket")
     path = row.path.format(ticket=ticket.pk, rule=Rule.objects.order_by("id").first().pk)
     client = client_for(role)
-    before = stored_state()
+    before = everything_stored()
     response = client.generic(row.method, path, _json(row.body), content_type="application/json")
     expected = row.statuses[ROLES.index(role)]
     assert response.status_code == expected, (row.name, role, response.content[:300])
-    if expected >= 400 or (expected == 200 and row.method == "POST"):
-        assert stored_state() == before  # a refusal (or a re-shown admin form) wrote nothing
+    if expected >= 400 or expected == 302 or (expected == 200 and row.method == "POST"):
+        assert everything_stored() == before  # a refusal (or a re-shown admin form) wrote nothing
+    elif row.method != "GET":
+        _assert_stored_as_answered(row, role, response, ticket.pk, before)
     if expected in (401, 403) and path.startswith("/api/tickets"):
         assert set(response.json()) == {"detail"}
         if expected == 401:
@@ -148,6 +153,21 @@ def test_the_access_matrix(client_for, row: Row, role: str):
         assert response["Location"].startswith(row.redirect)
     if row.lists and expected == 200:
         _assert_lists_every_ticket(response)
+
+
+def _assert_stored_as_answered(row: Row, role: str, response, ticket_id: int, before: dict) -> None:
+    """An accepted API write: the ticket as stored is the answer, and its first new event names the writer."""
+    assert row.path.startswith("/api/tickets"), row.name
+    if row.method == "DELETE":
+        assert stored_row(ticket_id) is None
+        kind = "deleted"
+    else:
+        ticket_id = response.json()["id"]
+        assert response.json() == stored_json(ticket_id)
+        kind = "created" if row.method == "POST" else "updated"
+    first_new_event = everything_stored()["ticket_events"][len(before["ticket_events"])]
+    assert (first_new_event["ticket_id"], first_new_event["kind"]) == (ticket_id, kind)
+    assert (first_new_event["actor_name"], first_new_event["source"]) == (USERNAMES[role], "api")
 
 
 def _json(body: dict) -> str:

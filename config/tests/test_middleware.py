@@ -14,6 +14,7 @@ from automation.models import WebhookDelivery
 from automation.views import WebhookView
 from automation.webhook import integration_save_secret
 from tickets.models import Ticket
+from tickets.tests.stored import nothing_stored, stored_json, stored_state
 
 pytestmark = pytest.mark.django_db
 
@@ -43,20 +44,23 @@ def test_a_chunked_body_is_read_not_lost(token):
     )
     assert status == 201 and body["title"] == "Chunked"
     assert Ticket.objects.get().title == "Chunked"
+    assert body == stored_json(body["id"])
 
 
 def test_a_chunked_body_over_the_limit_is_413(token, settings):
     big = json.dumps({"title": "Big", "description": "x" * settings.TRIAGE_MAX_BODY_BYTES}).encode()
     status, body = send_chunked("/api/tickets", big, authorization=token)
     assert status == 413 and "limit" in body["detail"]
-    assert Ticket.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_a_chunked_body_exactly_at_the_limit_is_fine(token, settings):
     padding = settings.TRIAGE_MAX_BODY_BYTES - len(json.dumps({"title": "Edge", "description": ""}))
     exact = json.dumps({"title": "Edge", "description": "x" * padding}).encode()
     assert len(exact) == settings.TRIAGE_MAX_BODY_BYTES
-    assert send_chunked("/api/tickets", exact, authorization=token)[0] == 201
+    status, body = send_chunked("/api/tickets", exact, authorization=token)
+    assert status == 201
+    assert body == stored_json(body["id"]) and len(body["description"]) == padding
 
 
 def test_a_signed_chunked_delivery_verifies_and_an_oversized_one_is_logged():
@@ -67,7 +71,10 @@ def test_a_signed_chunked_delivery_verifies_and_an_oversized_one_is_logged():
         "webhook-id": "msg_c", "webhook-timestamp": str(timestamp),
         "webhook-signature": signatures.sign(acme.secret, "msg_c", timestamp, body),
     }  # fmt: skip
-    assert send_chunked("/webhook/ticket", body, **headers)[0] == 201
+    status, answer = send_chunked("/webhook/ticket", body, **headers)
+    assert status == 201 and answer == stored_json(answer["id"])
+    accepted = WebhookDelivery.objects.get(webhook_id="msg_c")
+    assert (accepted.outcome, accepted.integration, accepted.ticket_id) == ("accepted", acme, answer["id"])
     status, _ = send_chunked(
         "/webhook/ticket", b"x" * (2 * 1024 * 1024), **{**headers, "webhook-id": "msg_big"}
     )
@@ -88,11 +95,13 @@ def test_a_failing_refusal_hook_still_answers_413(monkeypatch, client, settings)
     )
     assert response.status_code == 413
     assert WebhookDelivery.objects.count() == 0
+    assert stored_state() == nothing_stored()
 
 
 def test_an_oversized_body_to_an_unknown_path_is_413(client, settings):
     response = client.post("/nowhere", "x" * (settings.TRIAGE_MAX_BODY_BYTES + 1), content_type="text/plain")
     assert response.status_code == 413
+    assert stored_state() == nothing_stored() and not WebhookDelivery.objects.exists()
 
 
 def test_a_body_found_too_big_only_while_reading_is_413(settings):
@@ -101,6 +110,7 @@ def test_a_body_found_too_big_only_while_reading_is_413(settings):
     status, _ = send_chunked("/webhook/ticket", b"x" * 4000, **{"webhook-id": "msg_mid"})
     assert status == 413
     assert WebhookDelivery.objects.get().status_code == 413
+    assert stored_state() == nothing_stored()
 
 
 def test_the_api_answers_request_data_too_big_with_413():
