@@ -11,6 +11,7 @@ from qa.models import CheckResult, RegressionRun
 from qa.registry import CHECKS, Check
 from qa.runner import run_regression
 from qa.tests.drift import update_ticket
+from qa.tests.stored import every_run_row, stored_runs
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
@@ -63,17 +64,22 @@ def test_a_run_shows_each_check_with_the_reason_per_ticket_read_only(analyst_cli
     assert page.status_code == 200
     assert f"#{ticket_id}: low priority in progress, unassigned".encode() in page.content
     assert b'name="_save"' not in page.content
+    before = every_run_row()
     assert analyst_client.post(reverse("admin:qa_regressionrun_delete", args=[run.pk])).status_code == 403
     assert analyst_client.get(reverse("admin:qa_regressionrun_add")).status_code == 403
-    assert RegressionRun.objects.filter(pk=run.pk).exists()
+    assert every_run_row() == before
 
 
 def test_even_admins_cannot_edit_or_delete_a_run(admin_client):
     run, _ = failing_run()
     page = admin_client.get(reverse("admin:qa_regressionrun_change", args=[run.pk]))
     assert b'name="_save"' not in page.content
+    before = every_run_row()
     assert admin_client.post(reverse("admin:qa_regressionrun_delete", args=[run.pk])).status_code == 403
+    change = reverse("admin:qa_regressionrun_change", args=[run.pk])
+    assert admin_client.post(change, {"outcome": "passed"}).status_code == 403
     assert admin_client.get(reverse("admin:qa_regressionrun_add")).status_code == 403
+    assert every_run_row() == before
 
 
 def test_the_start_page_offers_every_check(analyst_client):
@@ -106,6 +112,7 @@ def test_a_failed_run_started_from_admin_says_so(admin_client):
         b"FAILED: 1 of 1 checks did not pass; failed: priority_escalation (1 violation)." in response.content
     )
     assert f"#{ticket.pk}: low priority in progress, unassigned".encode() in response.content
+    assert stored_runs() == [("failed", 1, "alice", [("priority_escalation", "failed", 1, [ticket.pk])])]
 
 
 def test_choosing_no_check_runs_nothing(admin_client):
@@ -153,3 +160,6 @@ def test_a_run_with_a_crashing_check_is_stored_as_an_error(admin_client, monkeyp
     assert b"ERROR: 1 of 2 checks did not pass; could not run: status_integrity." in response.content
     assert b"RuntimeError: boom" in response.content
     assert RegressionRun.objects.get().outcome == "error"
+    assert stored_runs() == [
+        ("error", 0, "alice", [("status_integrity", "error", 0, []), ("data_consistency", "passed", 0, [])])
+    ]

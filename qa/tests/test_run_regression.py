@@ -18,9 +18,12 @@ from qa.models import RegressionRun
 from qa.registry import CHECKS, Check
 from qa.tests.drift import update_ticket
 from qa.tests.log_validation import RUN_LOG
+from qa.tests.stored import stored_runs
 from tickets.tests.factories import TicketFactory
 
 pytestmark = pytest.mark.django_db
+
+COMMAND = "manage.py run_regression"  # who a run started from the command line was triggered by
 
 
 def run(*args) -> tuple[int, str]:
@@ -51,6 +54,8 @@ def test_all_checks_pass_on_clean_data_with_a_table_and_exit_status_0(log_dir):
     (log,) = log_dir.glob("run-*.json")
     assert lines[-1].startswith("PASSED: all 5 checks passed in ")
     assert lines[-1].endswith(f"Log: {log}")
+    assert stored_runs() == [("passed", 0, COMMAND, [(name, "passed", 0, []) for name in CHECKS])]
+    assert RegressionRun.objects.get().log_file == str(log)
 
 
 def test_a_violation_exits_1_and_prints_the_offending_tickets():
@@ -60,6 +65,9 @@ def test_a_violation_exits_1_and_prints_the_offending_tickets():
     assert out.splitlines()[3].split()[:3] == ["priority_escalation", "FAIL", "1"]
     assert f"#{ticket_id}  low priority in progress, assigned to the bot 'supportbot'" in out
     assert "FAILED: 1 of 5 checks did not pass; failed: priority_escalation (1 violation)." in out
+    ((outcome, violations, _, checks),) = stored_runs()
+    assert (outcome, violations) == ("failed", 1)
+    assert ("priority_escalation", "failed", 1, [ticket_id]) in checks
 
 
 def test_a_long_list_of_violations_is_cut_short_with_a_pointer_to_the_log():
@@ -71,6 +79,8 @@ def test_a_long_list_of_violations_is_cut_short_with_a_pointer_to_the_log():
     assert "priority_escalation: 7 violations" in out
     assert out.count("low priority in progress, unassigned") == 5
     assert "  … and 2 more (the log file lists the first 100)" in out
+    ids = sorted(ticket.pk for ticket in tickets)
+    assert stored_runs() == [("failed", 7, COMMAND, [("priority_escalation", "failed", 7, ids)])]
 
 
 def test_a_crashing_check_exits_2_and_the_others_still_run(monkeypatch):
@@ -98,6 +108,9 @@ def test_check_runs_a_subset_and_log_dir_moves_the_logs(tmp_path, log_dir):
         "status_integrity",
         "priority_escalation",
     ]
+    both = [("status_integrity", "passed", 0, []), ("priority_escalation", "passed", 0, [])]
+    assert stored_runs() == [("passed", 0, COMMAND, both)]
+    assert RegressionRun.objects.get().log_file == str(path)
     assert (elsewhere / "summary.json").exists()
     assert not log_dir.exists()
 
@@ -111,6 +124,8 @@ def test_format_json_prints_the_run_log_for_pipelines(log_dir):
     (path,) = log_dir.glob("run-*.json")
     assert printed == json.loads(path.read_text())
     assert printed["checks"][2]["ids"] == [ticket_id]
+    stored = RegressionRun.objects.get()
+    assert (str(stored.run_id), stored.outcome, stored.violations) == (printed["run_id"], "failed", 1)
 
 
 def test_an_unknown_check_is_a_clear_error_with_exit_status_2(log_dir):
@@ -148,6 +163,7 @@ def test_a_database_failure_while_storing_the_run_exits_2_without_a_log(monkeypa
         str(refused.value) == "Could not run: the database failed: server closed the connection unexpectedly"
     )
     assert list(log_dir.glob("run-*.json")) == []
+    assert stored_runs() == []
 
 
 def test_the_process_exit_status_is_0_1_or_2(tmp_path):
