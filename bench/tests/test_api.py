@@ -7,6 +7,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from bench.api import drive, report
+from tickets.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,5 +37,12 @@ def test_the_load_generator_drives_the_bare_view_and_the_api(live_server, settin
     assert all(0 < len(phase.latencies) <= 10 for phase in phases)
     assert phases[0].errors == phases[1].errors == phases[3].errors == 0
     assert phases[2].errors > 0 and "400" in phases[2].unexpected[0]  # an unexpected status is reported
+    # Each 201 counted is a stored ticket (besides one per warm-up request), created by bob via the API.
+    warmups = 2 * load["threads"] * load["warmup"]
+    answered_201 = phases[3].statuses[201] + phases[4].statuses[201]
+    assert Ticket.objects.count() == answered_201 + warmups
+    created = TicketEvent.objects.filter(kind="created").values_list("ticket_id", "actor_name", "source")
+    stored = sorted(Ticket.objects.values_list("id", flat=True))
+    assert sorted(created) == [(pk, "bob", "api") for pk in stored]
     report("smoke", phases, type("Args", (), {"tickets": 0, "workers": 1, "threads": 2, "duration": 0.3}))
     assert "creates/s" in capsys.readouterr().out
