@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 
 from bench.harness import HOST, free_port, manage, postgres_database, server_env, start_server, stop_server  # noqa: E402
+from bench.run import describe_machine, machine  # noqa: E402
 
 PORTS = range(8601, 8700)
 FIXTURE = ROOT / "intake" / "tests" / "fixtures" / "alertmanager-firing.json"
@@ -91,7 +92,7 @@ def main(argv=None) -> int:
             }
             port = free_port(PORTS)
             server = start_server(env, port, 2, Path(scratch) / "gunicorn.log")
-            results = {"backend": backend, "settings": vars_of(args)}
+            results = {"backend": backend, "machine": machine(args.database_url), "settings": vars_of(args)}
             results["group"] = group_steps(port, tokens["group"], url, args)
             results["storm_distinct"] = storm(
                 port, tokens["storm-distinct"], "storm-distinct", url, args, False
@@ -333,6 +334,7 @@ def _shuffled(items: list[str], seed: int) -> list[str]:
 def report(results: dict) -> str:
     group, distinct, replicas = results["group"], results["storm_distinct"], results["storm_replicas"]
     lines = [
+        describe_machine(results["machine"]),
         f"alert sources on {results['backend']}, gunicorn with 2 workers "
         f"(medians of {results['settings']['rounds']} rounds, max in brackets)",
         f"  a group of {group['alerts']} firing alerts, one POST:  "
