@@ -105,16 +105,19 @@ def apply_events(
     )
     plan = decide(latest, links, tickets)
     result = Result()
+    items = [(event, link, TicketChange.create(event.creates)) for event, link in plan.creates]
+    items += [
+        (event, link, TicketChange.update(ticket_id, values))
+        for event, link, ticket_id, values in plan.updates
+    ]
+    changed = set()
     with acting_as(Actor.for_integration(integration), source="webhook"):
-        creates = [(event, link, TicketChange.create(event.creates)) for event, link in plan.creates]
-        for write, (event, link, _) in _write(creates, result, plan, using):
-            plan.links[link.id] = (write.ticket.pk, event.state or OPEN)
-            result.created.append(write.ticket.pk)
-        updates = [
-            (event, link, TicketChange.update(ticket_id, values))
-            for event, link, ticket_id, values in plan.updates
-        ]
-        changed = {write.ticket.pk for write, _ in _write(updates, result, plan, using) if write.changes}
+        for write, (event, link, _) in _write(items, result, plan, using):
+            if write.creating:
+                plan.links[link.id] = (write.ticket.pk, event.state or OPEN)
+                result.created.append(write.ticket.pk)
+            elif write.changes:
+                changed.add(write.ticket.pk)
     store_links(plan, now, using)
     for key in plan.order:  # the known tickets, in the order of the events
         ticket_id = links[key].ticket_id
