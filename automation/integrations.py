@@ -90,8 +90,12 @@ def integration_save_secret(
 
 
 def format_severity_priorities(mapping: dict[str, str]) -> str:
-    """The mapping as the admin shows it: one `severity = priority` a line."""
-    return "\n".join(f"{severity} = {priority}" for severity, priority in mapping.items())
+    """The mapping as the admin shows it: one `severity = priority` a line, by severity.
+
+    Sorted, because PostgreSQL's JSON keeps no order of keys.
+    """
+    ordered = sorted(mapping.items(), key=lambda item: item[0].casefold())
+    return "\n".join(f"{severity} = {priority}" for severity, priority in ordered)
 
 
 def parse_severity_priorities(text: str) -> dict[str, str]:
