@@ -238,7 +238,8 @@ def test_text_the_database_cannot_hold_is_made_storable_not_refused(client, aler
     payload = alertmanager_group(1)
     payload["alerts"][0]["annotations"]["summary"] = "Disk\u0000 full"
     payload["alerts"][0]["labels"]["zone\u0000"] = "eu"
-    body = json.dumps(payload).replace("Disk", "Disk \\ud800").encode()  # a lone surrogate, as JSON may spell it
+    # A lone surrogate, as JSON may spell one.
+    body = json.dumps(payload).replace("Disk", "Disk \\ud800").encode()
     assert to_alertmanager(client, alertmanager, body).status_code == 201
     ticket = Ticket.objects.get()
     assert ticket.title == "Disk \ufffd full" and "zone=eu" in ticket.description
