@@ -1,9 +1,11 @@
 """Automation rules (data, edited in admin) and their log."""
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
 from automation import engine
+from tickets.fields import PRIORITIES, Priority
 
 
 class Rule(models.Model):
@@ -120,23 +122,88 @@ class AutomationLog(models.Model):
         return f"{self.rule_name} on #{self.ticket_id}"
 
 
-class Integration(models.Model):
-    """An external system that creates tickets through the signed webhook.
+# An integration's name is part of its senders' URL (`/webhook/<source>/<name>`).
+INTEGRATION_NAME_PATTERN = r"\A[A-Za-z0-9_-]+\Z"
+integration_name_validator = RegexValidator(
+    INTEGRATION_NAME_PATTERN,
+    "Use only letters, digits, - and _: the name is part of the sender's URL.",
+)
+# Alertmanager's `severity` label to ticket priority, unless an integration says otherwise.
+DEFAULT_SEVERITY_PRIORITIES = {"critical": "high", "page": "high", "warning": "medium"}
 
-    The secret is kept as given (`whsec_<base64>`): verifying a signature
-    needs the key itself, so it cannot be stored hashed. Admins see it once,
-    when it is made or rotated.
+
+class IntegrationKind(models.TextChoices):
+    """What sends to an integration: the standard webhook's signers, or a source with its own format."""
+
+    STANDARD = "standard", "Standard Webhooks (POST /webhook/ticket)"
+    ALERTMANAGER = "alertmanager", "Prometheus Alertmanager"
+    GITHUB = "github", "GitHub issues"
+    PAGERDUTY = "pagerduty", "PagerDuty incidents"
+
+
+KINDS: tuple[str, ...] = tuple(IntegrationKind.values)
+
+
+def default_severity_priorities() -> dict[str, str]:
+    """A fresh copy of the default mapping (a JSONField default must be a callable)."""
+    return dict(DEFAULT_SEVERITY_PRIORITIES)
+
+
+class Integration(models.Model):
+    """An external system that sends tickets: through the signed webhook, or in its own format.
+
+    The secret is kept as given: verifying a signature or a token needs it
+    itself, so it cannot be stored hashed. Admins see it once, when it is
+    made or rotated. What it is depends on the kind: a `whsec_` secret
+    (standard), the bearer token Alertmanager sends, or the HMAC secret
+    GitHub or PagerDuty sign with.
     """
 
-    name = models.CharField(max_length=100, unique=True)
-    secret = models.CharField(max_length=200, help_text="whsec_ followed by the base64 of the key.")
+    Kind = IntegrationKind
+
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        validators=[integration_name_validator],
+        help_text="Letters, digits, - and _: senders other than the standard webhook post to "
+        "/webhook/<kind>/<name>.",
+    )
+    kind = models.CharField(
+        max_length=12,
+        choices=IntegrationKind,
+        default=IntegrationKind.STANDARD,
+        help_text="What the sender is: it decides the URL, how requests are signed and how they are read.",
+    )
+    secret = models.CharField(
+        max_length=200,
+        help_text="The signing secret (whsec_... for the standard webhook) or Alertmanager's bearer token.",
+    )
     active = models.BooleanField(default=True, help_text="An inactive integration's signatures never verify.")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     secret_rotated_at = models.DateTimeField(default=timezone.now, editable=False)
+    severity_priorities = models.JSONField(
+        default=default_severity_priorities,
+        blank=True,
+        help_text="Alertmanager only: the priority of an alert by its severity label (compared "
+        "case-insensitively).",
+    )
+    other_severity_priority = models.CharField(
+        max_length=6,
+        choices=Priority,
+        default=Priority.LOW,
+        help_text="Alertmanager only: the priority of an alert whose severity is not in the mapping.",
+    )
 
     class Meta:
         db_table = "automation_integrations"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=KINDS), name="integration_kind_valid"),
+            models.CheckConstraint(
+                condition=models.Q(other_severity_priority__in=PRIORITIES),
+                name="integration_other_severity_priority_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -144,19 +211,38 @@ class Integration(models.Model):
     @property
     def secret_hint(self) -> str:
         """Enough of the secret to tell two apart, not enough to use it."""
-        return f"whsec_…{self.secret[-4:]}" if self.secret else ""
+        if not self.secret:
+            return ""
+        prefix = "whsec_" if self.secret.startswith("whsec_") else ""
+        return f"{prefix}…{self.secret[-4:]}"
+
+    @property
+    def path(self) -> str:
+        """Where this integration's senders post."""
+        if self.kind == IntegrationKind.STANDARD:
+            return "/webhook/ticket"
+        return f"/webhook/{self.kind}/{self.name}"
+
+    def priority_for_severity(self, severity: str) -> str:
+        """The ticket priority of an Alertmanager alert with this `severity` label."""
+        wanted = severity.strip().casefold()
+        for name, priority in (self.severity_priorities or {}).items():
+            if name.strip().casefold() == wanted and priority in PRIORITIES:
+                return priority
+        return self.other_severity_priority
 
 
 class WebhookDelivery(models.Model):
-    """One request to the webhook, accepted or not: what an operator reads to see why a ticket is missing.
+    """One request to a webhook, accepted or not: what an operator reads to see why a ticket is missing.
 
     The body itself is not kept (it may be large, or not ours to keep); its
     size and SHA-256 are, so a sender can match a delivery to what it sent.
     """
 
     class Outcome(models.TextChoices):
-        ACCEPTED = "accepted", "Accepted (ticket created)"
-        REPLAYED = "replayed", "Replayed (repeat of an accepted webhook-id)"
+        ACCEPTED = "accepted", "Accepted"
+        REPLAYED = "replayed", "Replayed (repeat of an accepted delivery id)"
+        IGNORED = "ignored", "Ignored (an event or action the source does not handle)"
         REJECTED = "rejected", "Rejected"
 
     integration = models.ForeignKey(
@@ -168,7 +254,22 @@ class WebhookDelivery(models.Model):
         db_index=False,  # the (integration, received_at) index below serves it
         help_text="Empty when no active integration's secret verified the signature.",
     )
-    webhook_id = models.CharField(max_length=255, blank=True, default="")
+    source = models.CharField(
+        max_length=12,
+        choices=IntegrationKind,
+        blank=True,
+        default=IntegrationKind.STANDARD,
+        help_text="The webhook it came to: standard (/webhook/ticket) or an alert source; empty for an "
+        "unknown source.",
+    )
+    webhook_id = models.CharField(
+        "delivery id",
+        max_length=255,
+        blank=True,
+        default="",
+        help_text="The source's own id of the delivery, its idempotency key: webhook-id, X-GitHub-Delivery, "
+        "PagerDuty's event.id, or the SHA-256 of an Alertmanager body.",
+    )
     received_at = models.DateTimeField(default=timezone.now)
     outcome = models.CharField(max_length=8, choices=Outcome)
     status_code = models.PositiveSmallIntegerField()
@@ -180,6 +281,11 @@ class WebhookDelivery(models.Model):
     body_bytes = models.PositiveIntegerField(default=0)
     body_sha256 = models.CharField(max_length=64, blank=True, default="")
     remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    answer = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Alert sources: the tickets the delivery created, updated and left unchanged.",
+    )
 
     class Meta:
         db_table = "automation_webhook_deliveries"
@@ -192,16 +298,19 @@ class WebhookDelivery(models.Model):
         ]
         constraints = [
             # Idempotency under concurrency: of sixteen simultaneous deliveries
-            # of one webhook-id, the database lets exactly one be accepted.
-            # Rejected and replayed rows never reserve the id.
+            # of one delivery id, the database lets exactly one be accepted.
+            # Rejected, ignored and replayed rows never reserve the id.
             models.UniqueConstraint(
                 fields=["integration", "webhook_id"],
                 condition=models.Q(outcome="accepted"),
                 name="webhook_delivery_accepted_once",
             ),
             models.CheckConstraint(
-                condition=models.Q(outcome__in=["accepted", "replayed", "rejected"]),
+                condition=models.Q(outcome__in=["accepted", "replayed", "ignored", "rejected"]),
                 name="webhook_delivery_outcome_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=["", *KINDS]), name="webhook_delivery_source_valid"
             ),
         ]
 

@@ -1,9 +1,10 @@
-"""Tickets from integrations: verify the signature, create once per webhook-id, log every delivery.
+"""`/webhook/ticket`: verify the signature, create once per webhook-id, log every delivery.
 
 The view reads the request and answers; everything a delivery does to the
 database happens here. Each delivery leaves exactly one `WebhookDelivery`
 row, whatever its outcome, so an operator can see why a sender's ticket is
-missing. Idempotency rests on a unique constraint (one *accepted* row per
+missing (alert sources, in the `intake` app, log theirs with `record` and
+`reject` too). Idempotency rests on a unique constraint (one *accepted* row per
 integration and webhook-id), so it holds when repeats arrive at once.
 """
 
@@ -15,10 +16,12 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from automation import signatures
-from automation.models import Integration, WebhookDelivery
+
+# Callers of the webhook's module make their integrations with it too.
+from automation.integrations import integration_save_secret  # noqa: F401
+from automation.models import Integration, IntegrationKind, WebhookDelivery
 from automation.serializers import WebhookTicketSerializer
 from tickets import services
 from tickets.api.serializers import TicketSerializer
@@ -32,16 +35,27 @@ MAX_SIZE = 2**31 - 1
 
 @dataclass
 class Envelope:
-    """What arrived: the signature headers (lower-case names), the raw body, the peer's address."""
+    """What arrived: the headers that matter (lower-case names), the raw body, the peer's address.
+
+    `source` is the webhook it came to (`standard` for `/webhook/ticket`, or
+    an alert source's name; empty when the source is unknown) and
+    `delivery_id` the sender's own id of the delivery, when the source has
+    one; the standard webhook's is its `webhook-id` header.
+    """
 
     headers: Mapping[str, str]
     body: bytes
     remote_addr: str | None = None
     body_bytes: int | None = None  # when the body was refused unread, the size it announced
+    source: str = IntegrationKind.STANDARD
+    delivery_id: str | None = None
     signed: signatures.SignedHeaders | None = field(default=None, init=False)
 
     @property
     def webhook_id(self) -> str:
+        """The delivery id as logged (at most 255 characters)."""
+        if self.delivery_id is not None:
+            return self.delivery_id[:255]
         return self.signed.webhook_id if self.signed else (self.headers.get("webhook-id") or "")[:255]
 
 
@@ -54,23 +68,6 @@ class Answer:
     delivery: WebhookDelivery
 
 
-def integration_save_secret(*, name: str, secret: str | None = None) -> tuple[Integration, bool]:
-    """Create integration `name`, or give the existing one a new secret; return it and whether it is new.
-
-    `secret` (a `whsec_` secret) is generated when not given; a bad one
-    raises SecretError. Rotation takes effect at once: the old secret stops
-    verifying (a sender may sign with both while it switches).
-    """
-    secret = secret if secret is not None else signatures.generate_secret()
-    signatures.decode_secret(secret)
-    integration, created = Integration.objects.get_or_create(name=name, defaults={"secret": secret})
-    if not created:
-        integration.secret = secret
-        integration.secret_rotated_at = timezone.now()
-        integration.save(update_fields=["secret", "secret_rotated_at"])
-    return integration, created
-
-
 def record(
     envelope: Envelope,
     outcome: str,
@@ -79,6 +76,7 @@ def record(
     *,
     integration: Integration | None = None,
     ticket_id: int | None = None,
+    answer: dict | None = None,
 ) -> WebhookDelivery:
     """Log one delivery (the body's size and hash, never the body itself)."""
     signed_at = None
@@ -87,6 +85,7 @@ def record(
         signed_at = datetime.fromtimestamp(timestamp, tz=UTC)
     return WebhookDelivery.objects.create(
         integration=integration,
+        source=envelope.source,
         webhook_id=envelope.webhook_id,
         outcome=outcome,
         status_code=status_code,
@@ -96,11 +95,12 @@ def record(
         body_bytes=min(len(envelope.body) if envelope.body_bytes is None else envelope.body_bytes, MAX_SIZE),
         body_sha256=hashlib.sha256(envelope.body).hexdigest() if envelope.body else "",
         remote_addr=envelope.remote_addr or None,
+        answer=answer,
     )
 
 
 def reject(envelope: Envelope, status_code: int, reason: str, data: dict, integration=None) -> Answer:
-    """Log a rejected delivery; nothing else is written and its webhook-id stays free."""
+    """Log a rejected delivery; nothing else is written and its delivery id stays free."""
     delivery = record(envelope, Outcome.REJECTED, status_code, reason, integration=integration)
     return Answer(status_code, data, delivery)
 
@@ -117,7 +117,8 @@ class Unverified(Exception):
 def identify(envelope: Envelope) -> Integration:
     """The active integration whose secret signed this delivery; Unverified when none did.
 
-    Each active integration's secret is tried. A delivery signed with an
+    Each active standard integration's secret is tried (alert sources have
+    URLs of their own and never sign this webhook). A delivery signed with an
     inactive integration's secret is still refused, but the log names that
     integration, which is what its operator needs to know.
     """
@@ -138,9 +139,10 @@ def identify(envelope: Envelope) -> Integration:
 
 
 def _keys(*, active: bool) -> list[tuple[Integration, bytes]]:
-    """(integration, key) pairs; a stored secret that cannot be decoded is skipped, not fatal."""
+    """(integration, key) pairs of standard integrations; a secret that cannot be decoded is skipped."""
     pairs = []
-    for integration in Integration.objects.filter(active=active).only("id", "name", "secret"):
+    standard = Integration.objects.filter(active=active, kind=IntegrationKind.STANDARD)
+    for integration in standard.only("id", "name", "secret"):
         try:
             pairs.append((integration, signatures.decode_secret(integration.secret)))
         except signatures.SecretError:

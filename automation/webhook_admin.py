@@ -1,4 +1,4 @@
-"""Django admin for webhook integrations (admins only) and the read-only delivery log."""
+"""Django admin for integrations of every kind (admins only) and the read-only delivery log."""
 
 from django import forms
 from django.contrib import admin
@@ -6,57 +6,149 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from automation import signatures
+from automation import integrations
 from automation.models import Integration, WebhookDelivery
-from automation.webhook import integration_save_secret
 from tickets.admin_mixins import ReadOnlyAdminMixin
 
 
 class IntegrationAddForm(forms.ModelForm):
-    """A new integration: its secret is generated unless the admin pastes one."""
+    """A new integration of any kind: its secret is generated unless the admin pastes one."""
 
+    kind = forms.ChoiceField(
+        choices=Integration.Kind.choices,
+        required=False,
+        initial=Integration.Kind.STANDARD,
+        help_text="What sends to it. The standard webhook's senders post to /webhook/ticket; the others "
+        "to /webhook/<kind>/<name>. It cannot be changed later.",
+    )
     secret = forms.CharField(
         required=False,
         max_length=200,
-        help_text="Leave empty to generate one. It is shown once, after saving.",
+        help_text="Leave empty to generate one. It is shown once, after saving. For PagerDuty, paste the "
+        "secret PagerDuty shows when you make the webhook subscription (rotate to paste a new one).",
     )
 
     class Meta:
         model = Integration
-        fields = ("name", "active", "secret")
+        fields = ("name", "kind", "active", "secret")
 
-    def clean_secret(self):
-        secret = self.cleaned_data["secret"].strip()
+    def clean_kind(self):
+        return self.cleaned_data["kind"] or Integration.Kind.STANDARD
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind") or Integration.Kind.STANDARD
+        secret = (data.get("secret") or "").strip()
         if not secret:
-            return signatures.generate_secret()
+            data["secret"] = integrations.generate_secret(kind)
+            return data
         try:
-            signatures.decode_secret(secret)
-        except signatures.SecretError as error:
+            integrations.check_secret(kind, secret)
+        except integrations.SecretError as error:
+            self.add_error("secret", str(error))
+        data["secret"] = secret
+        return data
+
+
+class IntegrationChangeForm(forms.ModelForm):
+    """An integration's settings; Alertmanager's severity mapping is edited as `severity = priority` lines.
+
+    A secret is never shown here; one may be pasted to replace it (PagerDuty
+    generates its own, so re-keying a PagerDuty integration means pasting).
+    """
+
+    new_secret = forms.CharField(
+        label="Replace the secret",
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(render_value=False),
+        help_text="Leave empty to keep the current one. A secret pasted here replaces it at once.",
+    )
+    severity_map = forms.CharField(
+        label="Severity → priority",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 40}),
+        help_text="Alertmanager only. One `severity = priority` a line (low, medium or high), matched "
+        "against each alert's severity label, ignoring case.",
+    )
+
+    class Meta:
+        model = Integration
+        fields = ("name", "active", "other_severity_priority")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["severity_map"].initial = integrations.format_severity_priorities(
+            self.instance.severity_priorities or {}
+        )
+
+    def clean_severity_map(self):
+        if self.instance.kind != Integration.Kind.ALERTMANAGER:
+            return self.instance.severity_priorities
+        try:
+            return integrations.parse_severity_priorities(self.cleaned_data["severity_map"])
+        except ValueError as error:
             raise forms.ValidationError(str(error)) from None
+
+    def clean_new_secret(self):
+        secret = self.cleaned_data["new_secret"].strip()
+        if secret:
+            try:
+                integrations.check_secret(self.instance.kind, secret)
+            except integrations.SecretError as error:
+                raise forms.ValidationError(str(error)) from None
         return secret
+
+    def save(self, commit=True):
+        self.instance.severity_priorities = self.cleaned_data["severity_map"]
+        if self.cleaned_data["new_secret"]:
+            self.instance.secret = self.cleaned_data["new_secret"]
+            self.instance.secret_rotated_at = timezone.now()
+        return super().save(commit)
 
 
 @admin.register(Integration)
 class IntegrationAdmin(admin.ModelAdmin):
-    """Integrations: the secret is shown once (on creation or rotation), never listed."""
+    """Integrations of every kind: the secret is shown once (on creation or rotation), never listed."""
 
-    list_display = ("name", "active", "secret_hint", "created_at", "secret_rotated_at", "deliveries")
-    list_filter = ("active",)
+    list_display = (
+        "name", "kind", "active", "path", "secret_hint", "created_at", "secret_rotated_at", "deliveries",
+    )  # fmt: skip
+    list_filter = ("kind", "active")
     search_fields = ("name",)
-    fields = ("name", "active", "secret_hint", "created_at", "secret_rotated_at")
-    readonly_fields = ("secret_hint", "created_at", "secret_rotated_at")
+    readonly_fields = ("kind", "path", "secret_hint", "created_at", "secret_rotated_at")
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        if obj is None:
-            kwargs["form"] = IntegrationAddForm
-            kwargs["fields"] = ("name", "active", "secret")
+        kwargs["form"] = IntegrationAddForm if obj is None else IntegrationChangeForm
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request, obj=None):
-        return ("name", "active", "secret") if obj is None else self.fields
+        if obj is None:
+            return ("name", "kind", "active", "secret")
+        fields = [
+            "name",
+            "kind",
+            "path",
+            "active",
+            "secret_hint",
+            "new_secret",
+            "created_at",
+            "secret_rotated_at",
+        ]
+        if obj.kind == Integration.Kind.ALERTMANAGER:
+            fields += ["severity_map", "other_severity_priority"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    @admin.display(description="Sender URL path")
+    def path(self, integration: Integration) -> str:
+        return integration.path
 
     @admin.display(description="Deliveries")
     def deliveries(self, integration: Integration) -> str:
@@ -88,7 +180,7 @@ class IntegrationAdmin(admin.ModelAdmin):
         integration = get_object_or_404(Integration, pk=object_id)
         if not self.has_change_permission(request, integration):
             raise PermissionDenied
-        integration, _ = integration_save_secret(name=integration.name)
+        integration, _ = integrations.integration_save_secret(name=integration.name)
         self.log_change(request, integration, [{"changed": {"fields": ["secret"]}}])
         return self._show_secret(request, integration, "rotated")
 
@@ -111,10 +203,10 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every delivery, accepted or not, with the reason: read-only."""
 
     list_display = (
-        "received_at", "outcome", "status_code", "integration", "webhook_id", "ticket", "reason",
+        "received_at", "source", "outcome", "status_code", "integration", "webhook_id", "ticket", "reason",
         "signed_at", "body_bytes", "remote_addr",
     )  # fmt: skip
-    list_filter = ("outcome", "integration", "status_code", "received_at")
+    list_filter = ("source", "outcome", "integration", "status_code", "received_at")
     search_fields = ("webhook_id", "=ticket_id", "reason", "body_sha256")
     list_select_related = ("integration",)
     ordering = ("-received_at", "-id")
@@ -123,7 +215,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Ticket", ordering="ticket_id")
     def ticket(self, delivery: WebhookDelivery) -> str:
-        if delivery.ticket_id is None:
+        """The ticket, or for an alert source's batch how many tickets it created, updated and left."""
+        if delivery.ticket_id is not None:
+            url = reverse("admin:tickets_ticket_change", args=[delivery.ticket_id])
+            return format_html('<a href="{}">#{}</a>', url, delivery.ticket_id)
+        answer = delivery.answer or {}
+        counts = [(key, len(answer.get(key) or [])) for key in ("created", "updated", "unchanged")]
+        if not any(count for _, count in counts):
             return "-"
-        url = reverse("admin:tickets_ticket_change", args=[delivery.ticket_id])
-        return format_html('<a href="{}">#{}</a>', url, delivery.ticket_id)
+        return ", ".join(f"{count} {key}" for key, count in counts if count)

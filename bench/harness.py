@@ -229,12 +229,16 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
-    """Create a throwaway database on the server of `server_url`; its URL and a function dropping it."""
+def postgres_database(server_url: str, name: str | None = None) -> tuple[str, Callable[[], None]]:
+    """Create a throwaway database on the server of `server_url`; its URL and a function dropping it.
+
+    `name` (default `triage_bench_<pid>`) is dropped first if a run that was killed left it behind.
+    """
     import psycopg
 
-    name = f"triage_bench_{os.getpid()}"
+    name = name or f"triage_bench_{os.getpid()}"
     with psycopg.connect(server_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         connection.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(server_url)
 

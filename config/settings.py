@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "tickets",
     "automation",
+    "intake",
     "dashboard",
     "qa",
 ]

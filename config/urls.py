@@ -17,5 +17,6 @@ urlpatterns = [
     re_path(r"^healthz/?$", healthz, name="healthz"),
     path("", include("tickets.api.urls")),
     path("", include("automation.urls")),
+    path("", include("intake.urls")),
     path("", include("dashboard.urls")),
 ]

@@ -64,3 +64,64 @@ def test_bad_arguments_are_refused_and_nothing_is_written(args, message):
     with pytest.raises(CommandError, match=message):
         run(*args)
     assert Integration.objects.count() == 0
+
+
+@pytest.mark.parametrize("kind", ["alertmanager", "github", "pagerduty"])
+def test_it_makes_an_integration_of_any_kind_and_prints_its_secret_as_the_last_word(kind):
+    out, err = run("prod-alerts", "--kind", kind)
+    integration = Integration.objects.get()
+    assert (integration.name, integration.kind, integration.active) == ("prod-alerts", kind, True)
+    assert out.split()[-1] == integration.secret and len(integration.secret) >= 40
+    assert f"/webhook/{kind}/prod-alerts" in err
+
+
+def test_the_kind_defaults_to_standard():
+    out, err = run("acme")
+    assert Integration.objects.get().kind == "standard" and out.startswith("whsec_")
+    assert "/webhook/ticket" in err
+
+
+def test_it_takes_the_secret_a_sender_made_and_re_keys_an_integration_keeping_its_kind():
+    run("payments-pd", "--kind", "pagerduty")
+    out, err = run("payments-pd", "--secret", "Pd-made: any string, even with spaces ✓")
+    integration = Integration.objects.get()
+    assert (integration.kind, integration.secret) == ("pagerduty", "Pd-made: any string, even with spaces ✓")
+    assert out.endswith("✓") and "Rotated" in err
+
+
+def test_alertmanagers_token_is_printed_and_may_be_given():
+    token = "am-" + "t" * 30
+    out, err = run("prod-alerts", "--kind", "alertmanager", "--secret", token)
+    assert out == token == Integration.objects.get().secret
+    assert "bearer token" in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("Acme monitoring",), "only letters, digits"),
+        (("acme/api",), "only letters, digits"),
+        (("prod", "--kind", "alertmanager", "--secret", "short"), "bearer token is at least 16"),
+        (("prod", "--kind", "alertmanager", "--secret", "has spaces in the token"), "no spaces"),
+        (("prod", "--kind", "github", "--secret", ""), "1 to 200 characters"),
+        (("prod", "--kind", "pagerduty", "--secret", "p" * 201), "1 to 200 characters"),
+    ],
+)
+def test_names_and_secrets_the_senders_cannot_use_are_refused(args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+    assert Integration.objects.count() == 0
+
+
+def test_re_keying_with_another_kind_is_refused_and_changes_nothing():
+    run("prod-alerts", "--kind", "alertmanager")
+    before = Integration.objects.values().get()
+    with pytest.raises(CommandError, match="is of kind alertmanager, not github"):
+        run("prod-alerts", "--kind", "github")
+    assert Integration.objects.values().get() == before
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(CommandError, match="invalid choice"):
+        run("prod", "--kind", "opsgenie")
+    assert Integration.objects.count() == 0
