@@ -82,7 +82,9 @@ class TicketWrite:
     row as it was, read under lock (None when creating), as a dict of
     attribute names; `proposed` the tracked values the writer asked for,
     before any receiver ran. Receivers that change the ticket add an audit
-    entry each to `entries`.
+    entry each to `entries`. `notes` carries what a before_write receiver
+    leaves for an after_write one (keyed by the receiver's app, e.g. the
+    rules that fired, for the notifications they queue).
     """
 
     kind: str
@@ -94,6 +96,7 @@ class TicketWrite:
     when: datetime
     save_id: uuid.UUID = field(default_factory=uuid.uuid4)
     entries: list[AuditEntry] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def creating(self) -> bool:
