@@ -98,3 +98,35 @@ def _action_row(rule: Rule, action: Mapping, channels: Mapping[str, Channel]) ->
     return RuleAction(
         rule=rule, kind=RuleAction.Kind.SET, field=action["field"], value=str(action["value"]).strip()
     )
+
+
+def normalized(document: Mapping) -> dict:
+    """A rule's JSON (without id) as it would be stored: defaults filled in, values trimmed.
+
+    Two rules with the same normalized JSON are the same rule; `import_rules`
+    compares with it to leave unchanged rules alone.
+    """
+    values = {key: document.get(key, DEFAULTS.get(key)) for key in RULE_KEYS}
+    values["conditions"] = [
+        {"field": c["field"], "operator": c["operator"], "value": _json_value(c)}
+        for c in values["conditions"]
+    ]
+    values["actions"] = [
+        {"type": "notify", "channel": a["channel"]}
+        if a.get("type") == "notify"
+        else {"type": "set", "field": a["field"], "value": str(a["value"]).strip()}
+        for a in values["actions"]
+    ]
+    return values
+
+
+def _json_value(condition: Mapping):
+    if condition["operator"] in engine.LIST_OPERATORS:
+        return [item for item in _stored_value(condition).split(",") if item]
+    return _stored_value(condition)
+
+
+def changed_keys(rule: Rule, document: Mapping) -> list[str]:
+    """The keys whose values `document` would change on the stored `rule`."""
+    stored, wanted = rule_json(rule, with_id=False), normalized(document)
+    return [key for key in RULE_KEYS if stored[key] != wanted[key]]
