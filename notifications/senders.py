@@ -71,7 +71,7 @@ async def _post(destination: outbound.Destination, body: bytes, headers: dict[st
                 finally:
                     await response.aclose()
     except TimeoutError:
-        return Attempt("retry", error=f"no answer within {DEADLINE_SECONDS:.0f} s")
+        return Attempt("retry", error=f"no answer within {DEADLINE_SECONDS:g} s")
     except httpx.TransportError as error:
         return Attempt("retry", error=f"connection failed: {type(error).__name__}: {error}"[:1000])
     return classify(response.status_code, response.headers.get("Retry-After"), excerpt)
