@@ -35,6 +35,14 @@ def test_the_paths_are_spec_md_paths_without_trailing_slashes(schema):
         "/api/tickets/{id}": ["delete", "get", "patch", "put"],
         "/api/tickets/{id}/history": ["get"],
         "/webhook/ticket": ["post"],
+        "/api/rules": ["get", "post"],
+        "/api/rules/{id}": ["delete", "get", "patch", "put"],
+        "/api/channels": ["get", "post"],
+        "/api/channels/{id}": ["delete", "get", "patch", "put"],
+        "/api/channels/{id}/test": ["post"],
+        "/api/notifications": ["get"],
+        "/api/notifications/{id}": ["get"],
+        "/api/notifications/{id}/retry": ["post"],
     }
 
 
