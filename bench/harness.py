@@ -229,11 +229,11 @@ def stop_server(server: subprocess.Popen) -> None:
             server.wait()
 
 
-def postgres_database(server_url: str) -> tuple[str, Callable[[], None]]:
+def postgres_database(server_url: str, prefix: str = "triage_bench") -> tuple[str, Callable[[], None]]:
     """Create a throwaway database on the server of `server_url`; its URL and a function dropping it."""
     import psycopg
 
-    name = f"triage_bench_{os.getpid()}"
+    name = f"{prefix}_{os.getpid()}"
     with psycopg.connect(server_url, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     parts = urlsplit(server_url)

@@ -9,6 +9,33 @@ from notifications.models import Channel
 from tickets.api.serializers import StrictCharField, StrictChoiceField
 
 
+def require(attrs: dict, *keys: str) -> None:
+    """A nested object's required keys (DRF skips them when the whole request is a PATCH)."""
+    missing = [key for key in keys if key not in attrs]
+    if missing:
+        raise serializers.ValidationError({key: ["This field is required."] for key in missing})
+
+
+def flat_errors(errors) -> dict[str, list[str]]:
+    """DRF's errors with nested ones (a condition's, an action's) as sentences: `{key: [str, ...]}`."""
+    return {key: list(_sentences(value)) for key, value in errors.items()}
+
+
+def _sentences(value, prefix: str = ""):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield from _sentences(inner, f"{prefix}{key}: ")
+    elif isinstance(value, list):
+        for index, inner in enumerate(value, 1):
+            if isinstance(inner, dict | list):
+                if inner:
+                    yield from _sentences(inner, f"{prefix}item {index}: ")
+            else:
+                yield f"{prefix}{inner}"
+    else:
+        yield f"{prefix}{value}"
+
+
 class ConditionSerializer(serializers.Serializer):
     field = StrictChoiceField(choices=engine.CONDITION_FIELDS)
     operator = StrictChoiceField(choices=engine.OPERATORS)
@@ -19,6 +46,7 @@ class ConditionSerializer(serializers.Serializer):
     )  # fmt: skip
 
     def validate(self, attrs):
+        require(attrs, "field", "operator")
         value, operator = attrs.get("value", ""), attrs["operator"]
         if operator in engine.LIST_OPERATORS:
             if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -39,6 +67,7 @@ class ActionSerializer(serializers.Serializer):
     channel = StrictCharField(required=False, max_length=100, help_text="`notify` only: a channel's name.")
 
     def validate(self, attrs):
+        require(attrs, "type")
         if attrs["type"] == "set":
             missing = [key for key in ("field", "value") if key not in attrs]
             if missing or "channel" in attrs:
@@ -61,7 +90,7 @@ class RuleSerializer(serializers.Serializer):
     match = StrictChoiceField(choices=engine.MATCHES, required=False)
     stop_processing = serializers.BooleanField(required=False)
     conditions = ConditionSerializer(many=True, required=False, max_length=50)
-    actions = ActionSerializer(many=True, max_length=50)
+    actions = ActionSerializer(many=True, min_length=1, max_length=50)
 
     def validate_name(self, value: str) -> str:
         value = value.strip()

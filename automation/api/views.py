@@ -2,9 +2,10 @@
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from automation.api.serializers import RuleSerializer
+from automation.api.serializers import RuleSerializer, flat_errors
 from automation.services import rule_delete, rule_json, rule_save, rules_for_json
 from notifications.api.views import READ_ERRORS, WRITE_ERRORS, ApiViewMixin
 from tickets.api import schema
@@ -51,16 +52,22 @@ class RuleViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return Response(rule_json(self.get_object()))
 
+    def valid(self, serializer) -> dict:
+        """The validated rule, or 400 keyed by the offending key (nested problems as sentences)."""
+        if not serializer.is_valid():
+            raise ValidationError(flat_errors(serializer.errors))
+        return serializer.validated_data
+
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        self.valid(serializer)
         rule = rule_save(rule=None, data=serializer.validated_data)
         return Response(rule_json(self.get_queryset().get(pk=rule.pk)), status=status.HTTP_201_CREATED)
 
     def update(self, request, pk=None, partial=False):
         rule = self.get_object()
         serializer = self.get_serializer(rule, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
+        self.valid(serializer)
         rule_save(rule=rule, data=serializer.validated_data)
         return Response(rule_json(self.get_queryset().get(pk=rule.pk)))
 

@@ -12,10 +12,9 @@ and for lists, what the role sees.
 from dataclasses import dataclass, field
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
-
-from django_tasks_db.models import DBTaskResult
 
 from automation.models import AutomationLog, Integration, Rule, WebhookDelivery
 from notifications.models import Channel, Delivery
@@ -166,9 +165,8 @@ def test_the_access_matrix(client_for, row: Row, role: str):
     channel = Channel.objects.create(name="ops", kind="email", target="ops@example.com")
     delivery = Delivery.objects.create(channel=channel, channel_name="ops", event="test", payload={},
                                        status="failed", last_error="HTTP 500")  # fmt: skip
-    path = row.path.format(
-        ticket=ticket.pk, rule=Rule.objects.order_by("id").first().pk, channel=channel.pk, delivery=delivery.pk
-    )
+    rule = Rule.objects.order_by("id").first()
+    path = row.path.format(ticket=ticket.pk, rule=rule.pk, channel=channel.pk, delivery=delivery.pk)
     client = client_for(role)
     before = stored_state()
     response = client.generic(row.method, path, _json(row.body), content_type="application/json")

@@ -15,7 +15,7 @@ class DeliveryFilter(django_filters.FilterSet):
     channel = django_filters.CharFilter(
         field_name="channel_name", max_length=100, help_text="A channel's name."
     )
-    ticket = WholeNumberFilter(field_name="ticket_id", min_value=1, max_value=2**63 - 1)
+    ticket = WholeNumberFilter(field_name="ticket_id", min_value=-(2**63), max_value=2**63 - 1)
     event = django_filters.MultipleChoiceFilter(choices=Delivery.Event.choices)
 
     class Meta:

@@ -19,6 +19,7 @@ from tickets.api import schema
 from tickets.api.pagination import TicketPagination
 from tickets.api.parsers import StrictJSONParser
 from tickets.api.permissions import READ_ROLES, WRITE_ROLES, ReadWriteRoles, request_role
+from tickets.api.serializers import NO_NUL_PATTERN
 
 
 class Conflict(APIException):
@@ -37,6 +38,18 @@ DELIVERY_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="The delivery's id."
 )
 NO_CHANNEL = schema.error("No channel has this id.")
+EMPTY = {"type": "string", "maxLength": 0}
+# What drf-spectacular cannot read off the log's FilterSet: a whole number (or empty), a bounded name.
+LOG_FILTERS = [
+    OpenApiParameter(
+        "ticket", {"anyOf": [{"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1}, EMPTY]},
+        description="Deliveries about this ticket; empty: no filter.",
+    ),
+    OpenApiParameter(
+        "channel", {"type": "string", "maxLength": 100, "pattern": NO_NUL_PATTERN},
+        description="Deliveries to the channel of this name; empty: no filter.",
+    ),
+]  # fmt: skip
 NO_DELIVERY = schema.error("No delivery has this id.")
 
 
@@ -113,6 +126,7 @@ class ChannelViewSet(ApiViewMixin, viewsets.ModelViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="The notifications log, newest first",
+        parameters=LOG_FILTERS,
         description="Page-numbered like /api/tickets; filters `status`, `channel` (its name), `ticket`, "
         "`event`.",
         responses={200: DeliverySerializer(many=True),
