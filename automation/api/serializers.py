@@ -5,6 +5,7 @@ from rest_framework import serializers
 from automation import engine, validation
 from automation.models import Rule
 from automation.services import rule_json
+from notifications.api.serializers import StrictBooleanField
 from notifications.models import Channel
 from tickets.api.serializers import StrictCharField, StrictChoiceField
 
@@ -85,10 +86,10 @@ class RuleSerializer(serializers.Serializer):
     name = StrictCharField(max_length=100)
     description = StrictCharField(required=False, allow_blank=True, max_length=10_000, trim_whitespace=False)
     position = serializers.IntegerField(required=False, min_value=-(2**31), max_value=2**31 - 1)
-    enabled = serializers.BooleanField(required=False)
+    enabled = StrictBooleanField(required=False)
     trigger = StrictChoiceField(choices=engine.TRIGGERS, required=False)
     match = StrictChoiceField(choices=engine.MATCHES, required=False)
-    stop_processing = serializers.BooleanField(required=False)
+    stop_processing = StrictBooleanField(required=False)
     conditions = ConditionSerializer(many=True, required=False, max_length=50)
     actions = ActionSerializer(many=True, min_length=1, max_length=50)
 

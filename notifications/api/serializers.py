@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.db import models
 from rest_framework import serializers
 
 from notifications import outbound, signing
@@ -13,8 +14,24 @@ from tickets.api.serializers import StrictCharField, StrictModelSerializer
 MAX_PER_MINUTE = 10_000
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """`true` or `false` and nothing else: DRF would take 0, 1, "yes" or "off" as well."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class ChannelSerializer(StrictModelSerializer):
     """A channel. `secret` is write-only (kept when omitted); `target` is shown whole to admins only."""
+
+    serializer_field_mapping = {
+        **StrictModelSerializer.serializer_field_mapping,
+        models.BooleanField: StrictBooleanField,
+    }
 
     secret = StrictCharField(
         write_only=True, required=False, allow_blank=True, max_length=200,

@@ -143,3 +143,12 @@ def test_an_admin_retries_a_failed_delivery_only(api_client, admin_user):
     from django_tasks_db.models import DBTaskResult
 
     assert DBTaskResult.objects.get(pk=delivery.task_id).status == "READY"
+
+
+def test_booleans_are_json_booleans(api_client, admin_user):
+    response = api_client(admin_user).post("/api/channels", channel_body(active=0), format="json")
+    assert response.status_code == 400 and "active" in response.json()
+    rule = Rule.objects.first()
+    response = api_client(admin_user).patch(f"/api/rules/{rule.pk}", {"stop_processing": 0}, format="json")
+    assert response.status_code == 400 and "stop_processing" in response.json()
+    assert Rule.objects.get(pk=rule.pk).stop_processing is False
