@@ -9,6 +9,7 @@ drop repeats by the `webhook-id`, which is the delivery's id.
 """
 
 import random
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -74,7 +75,9 @@ def send(delivery: Delivery) -> senders.Attempt:
         return senders.post_json(channel.target, _json(messages.slack_body(message)), {})
     if channel.kind == Channel.Kind.TEAMS:
         return senders.post_json(channel.target, _json(messages.teams_body(message)), {})
-    timestamp = int(delivery.created_at.timestamp())
+    # The body (with the time it was queued) is the same on every attempt; the signature is made
+    # now, so that a retry an hour later still passes the receiver's five-minute timestamp check.
+    timestamp = int(time.time())
     body = messages.webhook_body(payload, timestamp=delivery.created_at.isoformat())
     try:
         headers = signing.signature_headers(channel.secret, str(delivery.pk), timestamp, body)

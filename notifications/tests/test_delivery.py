@@ -199,3 +199,19 @@ def test_every_attempt_sends_the_body_captured_when_queued(receiver):
     drain()
     first, second = (json.loads(request.body) for request in server.requests)
     assert first == second and first["data"]["ticket"]["title"] == "Before"
+
+
+def test_a_message_sent_long_after_it_was_queued_is_signed_with_a_fresh_timestamp(receiver):
+    """Receivers refuse timestamps over five minutes old: each attempt signs anew, the body stays."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    server = receiver(Answer(200))
+    channel = webhook_channel(server)
+    Ticket.objects.create(title="Queued while the workers were down")
+    Delivery.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    drain()
+    (request,) = server.requests
+    body = Webhook(channel.secret).verify(request.body, request.headers)  # raises when stale
+    assert body["timestamp"] == Delivery.objects.get().created_at.isoformat()
