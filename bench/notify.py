@@ -93,7 +93,9 @@ def main(argv=None) -> int:
     parser.add_argument("--drain", type=int, default=1000, help="Deliveries to drain (default 1,000).")
     parser.add_argument("--rounds", type=int, default=3, help="Rounds with and without the rule (default 3).")
     parser.add_argument("--seconds", type=float, default=8.0, help="Seconds a round (default 8).")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/3", help="Redis for the rules' cache.")
+    parser.add_argument(
+        "--redis-url", default="redis://127.0.0.1:6379/3", help="Redis for the rules' cache ('' for none)."
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="triage-bench-notify-") as scratch:
         if args.database_url:
@@ -103,6 +105,9 @@ def main(argv=None) -> int:
         env = server_env(
             url, REDIS_URL=args.redis_url, TRIAGE_OUTBOUND_ALLOW_PRIVATE="1", TRIAGE_WORKER_THREADS="4"
         )
+        if not args.redis_url:
+            # No shared cache: every process reads the rules on each write, so a toggle applies at once.
+            env["TRIAGE_RULES_CACHE_SECONDS"] = "0"
         os.environ.update(env)
         try:
             return measure(args, env, Path(scratch))

@@ -112,7 +112,12 @@ class Delivery(models.Model):
     # Held past the channel's rate; sent as part of this digest.
     held = models.BooleanField(default=False)
     digest = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="held_deliveries"
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="held_deliveries",
+        db_index=False,  # the partial index on held rows serves it
     )
 
     class Meta:
@@ -122,11 +127,15 @@ class Delivery(models.Model):
         indexes = [
             # The log, newest first, and its filters.
             models.Index(fields=["created_at"], name="delivery_created_idx"),
-            models.Index(fields=["channel", "created_at"], name="delivery_channel_idx"),
             models.Index(fields=["ticket_id"], name="delivery_ticket_idx"),
             # The dashboard's "last 24 hours" and the rate of a channel: index ranges, not scans.
             models.Index(fields=["finished_at", "status"], name="delivery_finished_idx"),
+            # ... and a channel's deliveries (the rate check; the admin's filter; SET_NULL on delete).
             models.Index(fields=["channel", "sent_at"], name="delivery_channel_sent_idx"),
+            # Held messages waiting for their digest: few rows, a small index.
+            models.Index(
+                fields=["digest", "channel"], name="delivery_held_idx", condition=models.Q(held=True)
+            ),
             # The sweep: open deliveries by when they are due.
             models.Index(
                 fields=["next_attempt_at"],

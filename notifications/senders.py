@@ -7,7 +7,9 @@ hold a worker. Redirects are not followed.
 
 import asyncio
 import email.utils
+import functools
 import smtplib
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -35,6 +37,12 @@ class Attempt:
     retry_after: float | None = None
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for the process: making one (loading the CA bundle) costs far more than a send."""
+    return httpx.create_ssl_context()
+
+
 def post_json(url: str, body: bytes, headers: dict[str, str]) -> Attempt:
     """POST `body` to `url` after the outbound check, pinned to the checked address."""
     try:
@@ -55,7 +63,7 @@ async def _post(destination: outbound.Destination, body: bytes, headers: dict[st
         async with asyncio.timeout(DEADLINE_SECONDS):
             # trust_env=False: a proxy from the environment would undo the address pinning.
             async with httpx.AsyncClient(
-                follow_redirects=False, trust_env=False, timeout=DEADLINE_SECONDS
+                follow_redirects=False, trust_env=False, timeout=DEADLINE_SECONDS, verify=tls_context()
             ) as client:
                 request = client.build_request(
                     "POST",

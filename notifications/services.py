@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from notifications.models import Channel, Delivery
+from notifications.queue import enqueue_many, insert_models
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def ticket_json(ticket) -> dict:
     """The ticket as the API renders it (captured now: every attempt sends this)."""
     from tickets.api.serializers import TicketSerializer
 
-    return dict(TicketSerializer(ticket).data)
+    return TicketSerializer().to_representation(ticket)
 
 
 def queue_notification(
@@ -78,39 +79,40 @@ def queue_notification(
 
 
 def queue_notifications(notices: Sequence[Notice], *, using: str = "default") -> list[Delivery]:
-    """Insert a delivery and a queue row for each notice, in the current transaction."""
+    """Insert a delivery and a queue row for each notice, in the current transaction (two statements)."""
     if not notices:
         return []
     from notifications.tasks import deliver
 
     now = timezone.now()
-    deliveries = []
-    for notice in notices:
-        delivery_id = uuid.uuid4()
-        # The queue row first: the delivery row then records which task will look at it.
-        task = deliver.enqueue(str(delivery_id))
-        payload = {
-            "ticket": dict(notice.ticket) if notice.ticket is not None else None,
-            "rule": notice.rule,
-            "event": notice.event,
-            **notice.data,
-        }
-        deliveries.append(
-            Delivery(
-                id=delivery_id,
-                channel_id=notice.channel_id,
-                channel_name=notice.channel_name,
-                recipients=", ".join(notice.to),
-                ticket_id=notice.ticket["id"] if notice.ticket is not None else None,
-                event=notice.event,
-                rule_name=notice.rule or "",
-                payload=payload,
-                next_attempt_at=now,
-                created_at=now,
-                task_id=task.id,
-            )
+    ids = [uuid.uuid4() for _ in notices]
+    # The queue rows first: each delivery row records which task will look at it.
+    task_ids = enqueue_many(deliver, [(str(delivery_id),) for delivery_id in ids], using=using)
+    deliveries = [
+        Delivery(
+            id=delivery_id,
+            channel_id=notice.channel_id,
+            channel_name=notice.channel_name,
+            recipients=", ".join(notice.to),
+            ticket_id=notice.ticket["id"] if notice.ticket is not None else None,
+            event=notice.event,
+            rule_name=notice.rule or "",
+            payload={
+                "ticket": dict(notice.ticket) if notice.ticket is not None else None,
+                "rule": notice.rule,
+                "event": notice.event,
+                **notice.data,
+            },
+            next_attempt_at=now,
+            created_at=now,
+            task_id=task_id,
         )
-    return Delivery.objects.using(using).bulk_create(deliveries)
+        for notice, delivery_id, task_id in zip(notices, ids, task_ids, strict=True)
+    ]
+    insert_models(deliveries, using=using)
+    for delivery in deliveries:
+        delivery._state.adding, delivery._state.db = False, using
+    return deliveries
 
 
 def retry_delivery(delivery: Delivery) -> bool:

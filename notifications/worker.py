@@ -28,10 +28,14 @@ HEARTBEAT_SECONDS = 10.0
 POLL_SECONDS = 0.25
 
 
-def take_task(worker_id: str) -> DBTaskResult | None:
-    """Claim the next ready queue row, or None. A cheap read first: an idle poll takes no write lock."""
+def take_task(worker_id: str, *, look_first: bool = True) -> DBTaskResult | None:
+    """Claim the next ready queue row, or None.
+
+    With `look_first` (when the last look found nothing), a cheap read comes first, so that an
+    idle poll takes no write lock; a busy thread goes straight to the claim.
+    """
     ready = DBTaskResult.objects.ready().filter(backend_name="default")
-    if not ready.exists():
+    if look_first and not ready.exists():
         return None
     with exclusive_transaction():
         row = ready.get_locked()
@@ -123,9 +127,11 @@ class Worker:
                 close_old_connections()
 
     def _deliver(self) -> None:
+        busy = False
         while not self.stopping.is_set():
             try:
-                row = take_task(self.worker_id)
+                row = take_task(self.worker_id, look_first=not busy)
+                busy = row is not None
                 if row is None:
                     self.stopping.wait(POLL_SECONDS)
                     continue
