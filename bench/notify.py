@@ -93,6 +93,7 @@ def main(argv=None) -> int:
     parser.add_argument("--drain", type=int, default=1000, help="Deliveries to drain (default 1,000).")
     parser.add_argument("--rounds", type=int, default=3, help="Rounds with and without the rule (default 3).")
     parser.add_argument("--seconds", type=float, default=8.0, help="Seconds a round (default 8).")
+    parser.add_argument("--threads", type=int, default=4, help="Delivery threads of the worker (default 4).")
     parser.add_argument(
         "--redis-url", default="redis://127.0.0.1:6379/3", help="Redis for the rules' cache ('' for none)."
     )
@@ -103,7 +104,10 @@ def main(argv=None) -> int:
         else:
             url, drop = f"sqlite:///{scratch}/notify.sqlite3", (lambda: None)
         env = server_env(
-            url, REDIS_URL=args.redis_url, TRIAGE_OUTBOUND_ALLOW_PRIVATE="1", TRIAGE_WORKER_THREADS="4"
+            url,
+            REDIS_URL=args.redis_url,
+            TRIAGE_OUTBOUND_ALLOW_PRIVATE="1",
+            TRIAGE_WORKER_THREADS=str(args.threads),
         )
         if not args.redis_url:
             # No shared cache: every process reads the rules on each write, so a toggle applies at once.
@@ -134,7 +138,8 @@ def measure(args, env: dict, scratch: Path) -> int:
     port = free_port(range(8700, 8800))
     server = start_server(env, port, workers=2, log_path=scratch / "gunicorn.log")
     try:
-        print(f"notifications on {connection.vendor} (gunicorn 2 workers, one run_worker of 4 threads)")
+        workers = f"gunicorn 2 workers, one run_worker of {args.threads} threads"
+        print(f"notifications on {connection.vendor} ({workers})")
         latency(args.saves, port, admin_token, receiver, env, scratch)
         drain(args.drain, receiver, env, scratch)
         cost(args, port, admin_token, rule)

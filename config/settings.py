@@ -323,6 +323,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One INFO line per notification sent is noise; the delivery log has every attempt.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # Django logs every 4xx/5xx itself; our request line already says it.
         "django.request": {"level": "ERROR"},
         "triage.requests": {

@@ -10,6 +10,7 @@ import email.utils
 import functools
 import smtplib
 import ssl
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -43,16 +44,37 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+# Each delivery thread keeps an event loop and a client: starting an event loop per message cost
+# more than sending it. Connections are not kept alive, so a TLS connection made for one host
+# name is never reused for another that resolves to the same address.
+_local = threading.local()
+
+
+def _loop_and_client() -> tuple[asyncio.AbstractEventLoop, httpx.AsyncClient]:
+    if getattr(_local, "loop", None) is None:
+        _local.loop = asyncio.new_event_loop()
+        _local.client = httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,  # a proxy from the environment would undo the address pinning
+            verify=tls_context(),
+            limits=httpx.Limits(max_keepalive_connections=0),
+        )
+    return _local.loop, _local.client
+
+
 def post_json(url: str, body: bytes, headers: dict[str, str]) -> Attempt:
     """POST `body` to `url` after the outbound check, pinned to the checked address."""
     try:
         destination = outbound.destination(url)
     except outbound.OutboundRefused as refused:
         return Attempt("failed", error=str(refused))
-    return asyncio.run(_post(destination, body, headers))
+    loop, client = _loop_and_client()
+    return loop.run_until_complete(_post(client, destination, body, headers))
 
 
-async def _post(destination: outbound.Destination, body: bytes, headers: dict[str, str]) -> Attempt:
+async def _post(
+    client: httpx.AsyncClient, destination: outbound.Destination, body: bytes, headers: dict[str, str]
+) -> Attempt:
     request_headers = {
         **headers,
         "Host": destination.host_header,
@@ -61,23 +83,20 @@ async def _post(destination: outbound.Destination, body: bytes, headers: dict[st
     }
     try:
         async with asyncio.timeout(DEADLINE_SECONDS):
-            # trust_env=False: a proxy from the environment would undo the address pinning.
-            async with httpx.AsyncClient(
-                follow_redirects=False, trust_env=False, timeout=DEADLINE_SECONDS, verify=tls_context()
-            ) as client:
-                request = client.build_request(
-                    "POST",
-                    destination.pinned_url,
-                    content=body,
-                    headers=request_headers,
-                    # TLS names the original host (SNI) and checks its certificate against it.
-                    extensions={"sni_hostname": destination.host},
-                )
-                response = await client.send(request, stream=True)
-                try:
-                    excerpt = await _excerpt(response) if response.status_code >= 300 else b""
-                finally:
-                    await response.aclose()
+            request = client.build_request(
+                "POST",
+                destination.pinned_url,
+                content=body,
+                headers=request_headers,
+                timeout=DEADLINE_SECONDS,
+                # TLS names the original host (SNI) and checks its certificate against it.
+                extensions={"sni_hostname": destination.host},
+            )
+            response = await client.send(request, stream=True)
+            try:
+                excerpt = await _excerpt(response) if response.status_code >= 300 else b""
+            finally:
+                await response.aclose()
     except TimeoutError:
         return Attempt("retry", error=f"no answer within {DEADLINE_SECONDS:g} s")
     except httpx.TransportError as error:

@@ -2,7 +2,16 @@
 
 import pytest
 
+from notifications.delivery import recent_sends
 from notifications.tests.servers import Receiver, SmtpServer
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    """Each test counts its channels' recent sends anew (ids repeat after a rollback)."""
+    recent_sends.clear()
+    yield
+    recent_sends.clear()
 
 
 @pytest.fixture
