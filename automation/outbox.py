@@ -9,14 +9,13 @@ def queue_rule_notifications(writes, *, using: str) -> int:
 
     A channel switched off (or deleted) since the rules were read gets nothing.
     """
-    channels = None
     notices = []
     for write in writes:
         event, firings = rulebook.fired(write)
         notifying = [firing for firing in firings if firing.rule.notify]
         if not notifying:
             continue
-        channels = rulebook.current_channels() if channels is None else channels
+        channels = rulebook.channels_of(write)
         ticket = ticket_json(write.ticket)
         notices.extend(
             Notice(

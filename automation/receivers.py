@@ -7,10 +7,10 @@ from automation.outbox import queue_rule_notifications
 
 def apply_rules(sender, writes, **kwargs):
     """before_write: let the rules route each created or changed ticket before its row is written."""
-    rules = rulebook.current_rules()
+    rules, channels = rulebook.current_rules_and_channels()
     for write in writes:
         if not write.deleting:
-            rulebook.apply_rules(write, rules)
+            rulebook.apply_rules(write, rules, channels=channels)
 
 
 def log_firings(sender, writes, using, **kwargs):

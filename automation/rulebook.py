@@ -28,6 +28,8 @@ _lock = threading.Lock()
 _cached: dict = {"rules": None, "channels": None, "generation": None, "loaded_at": 0.0}
 # Where a write's fired rules are noted for the after_write receivers (log, notifications).
 FIRINGS_NOTE = "automation.firings"
+# ... and the channels (ids by name) the rules were read with, for their notify actions.
+CHANNELS_NOTE = "automation.channels"
 
 
 def is_allowed(state: Mapping) -> bool:
@@ -75,6 +77,12 @@ def current_rules() -> tuple[engine.RuleSpec, ...]:
     return _fresh_copy()["rules"]
 
 
+def current_rules_and_channels() -> tuple[tuple[engine.RuleSpec, ...], dict[str, int]]:
+    """The rules and the channels they may notify, from one look at this process's copy."""
+    copy = _fresh_copy()
+    return copy["rules"], copy["channels"]
+
+
 def current_channels() -> dict[str, int]:
     """Active channels' ids by name, kept and refreshed with the rules."""
     return _fresh_copy()["channels"]
@@ -91,7 +99,11 @@ def forget_rules() -> None:
 
 
 def apply_rules(
-    write, rules: tuple[engine.RuleSpec, ...] | None = None, *, event: str | None = None
+    write,
+    rules: tuple[engine.RuleSpec, ...] | None = None,
+    *,
+    event: str | None = None,
+    channels: dict[str, int] | None = None,
 ) -> engine.Outcome:
     """Run the rules on one ticket write: set the fields and record each firing.
 
@@ -108,6 +120,8 @@ def apply_rules(
     for name, (_, new) in outcome.changes.items():
         setattr(ticket, name, new)
     write.notes[FIRINGS_NOTE] = (event, outcome.firings)
+    if channels is not None:
+        write.notes[CHANNELS_NOTE] = channels
     for firing in outcome.firings:
         if not firing.changes:
             continue
@@ -130,3 +144,9 @@ def rule_entries(write) -> list[AuditEntry]:
 def fired(write) -> tuple[str, list[engine.Firing]]:
     """The event the rules ran for on `write`, and the rules that fired (notify-only ones included)."""
     return write.notes.get(FIRINGS_NOTE, ("", []))
+
+
+def channels_of(write) -> dict[str, int]:
+    """The channels the rules of `write` were read with (read now when not noted)."""
+    channels = write.notes.get(CHANNELS_NOTE)
+    return current_channels() if channels is None else channels
