@@ -129,9 +129,18 @@ class Delivery(models.Model):
             models.Index(fields=["created_at"], name="delivery_created_idx"),
             models.Index(fields=["ticket_id"], name="delivery_ticket_idx"),
             # The dashboard's "last 24 hours" and the rate of a channel: index ranges, not scans.
-            models.Index(fields=["finished_at", "status"], name="delivery_finished_idx"),
-            # ... and a channel's deliveries (the rate check; the admin's filter; SET_NULL on delete).
-            models.Index(fields=["channel", "sent_at"], name="delivery_channel_sent_idx"),
+            # Partial, so that queueing a message (in the request) adds no entry to them: the
+            # worker's update that finishes it does.
+            models.Index(
+                fields=["finished_at", "status"],
+                name="delivery_finished_idx",
+                condition=models.Q(finished_at__isnull=False),
+            ),
+            models.Index(
+                fields=["channel", "sent_at"],
+                name="delivery_channel_sent_idx",
+                condition=models.Q(sent_at__isnull=False),
+            ),
             # Held messages waiting for their digest: few rows, a small index.
             models.Index(
                 fields=["digest", "channel"], name="delivery_held_idx", condition=models.Q(held=True)
