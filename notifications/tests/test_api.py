@@ -152,3 +152,16 @@ def test_booleans_are_json_booleans(api_client, admin_user):
     response = api_client(admin_user).patch(f"/api/rules/{rule.pk}", {"stop_processing": 0}, format="json")
     assert response.status_code == 400 and "stop_processing" in response.json()
     assert Rule.objects.get(pk=rule.pk).stop_processing is False
+
+
+def test_the_request_that_saves_a_ticket_does_not_wait_for_a_slow_receiver(api_client, admin_user, receiver):
+    """The create answers while the receiver would hang: it only wrote rows; the worker sends later."""
+    from notifications.tests.servers import Answer
+
+    server = receiver(Answer(200, delay=30))
+    notify_rule(ChannelFactory(target=server.url()))
+    response = api_client(admin_user).post("/api/tickets", {"title": "Tell the slow receiver"}, format="json")
+    assert response.status_code == 201
+    assert server.requests == []  # nothing was sent inside the request
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.ticket_id) == ("pending", 0, response.json()["id"])
