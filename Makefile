@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint serve bench clean
+.PHONY: run worker test lint serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,14 +21,22 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 ## run: install, migrate, seed demo data if the database is empty, serve on http://127.0.0.1:8000
+## with one worker beside the server (notifications, periodic jobs); Ctrl-C stops both.
 run: $(VENV)/.runtime
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py seed_demo --if-empty
 	@echo ""
-	@echo "  Triage is starting on http://$(HOST):$(PORT)/"
+	@echo "  Triage is starting on http://$(HOST):$(PORT)/ with one worker (Ctrl-C stops both)"
 	@echo "  Demo logins (password: demo): admin (everything), analyst (admin read + tickets), support (API + dashboard)"
 	@echo ""
-	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	export DJANGO_DEBUG=$${DJANGO_DEBUG:-1}; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## worker: one worker alone (notification deliveries, the sweep, digests, pruning, a heartbeat)
+worker: $(VENV)/.runtime
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py run_worker
 
 ## test: install the test tools and run the whole suite (SQLite unless DATABASE_URL says otherwise)
 test: $(VENV)/.dev

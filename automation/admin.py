@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from automation import engine, rulebook, webhook_admin  # noqa: F401 - webhook_admin registers its admins
+from automation import engine, rulebook, validation, webhook_admin  # noqa: F401 - webhook_admin registers its admins
 from automation.models import AutomationLog, Rule, RuleAction, RuleCondition
 from tickets.admin_mixins import ReadOnlyAdminMixin
 from tickets.models import Ticket
@@ -24,27 +24,26 @@ class RuleConditionForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        operator, value = data.get("operator"), (data.get("value") or "").strip()
-        if operator and operator not in engine.VALUELESS_OPERATORS and value == "" and operator != "is":
-            self.add_error("value", "This operator needs a value.")
-        if data.get("field") and operator:
-            spec = RuleCondition(field=data["field"], operator=operator, value=value).spec()
-            for problem in engine._value_problems(spec.field, spec.value, spec.operator):
-                self.add_error("value", problem)
-        data["value"] = value
+        data["value"] = (data.get("value") or "").strip()
         return data
 
 
 class RuleActionForm(forms.ModelForm):
     class Meta:
         model = RuleAction
-        fields = ("field", "value")
+        fields = ("kind", "field", "value", "channel")
 
     def clean(self):
         data = super().clean()
-        if data.get("field"):
-            for problem in engine._value_problems(data["field"], (data.get("value") or "").strip(), "is"):
-                self.add_error("value", problem)
+        kind = data.get("kind")
+        if kind == RuleAction.Kind.NOTIFY and not data.get("channel"):
+            self.add_error("channel", "Choose the channel to notify.")
+        if kind == RuleAction.Kind.SET and data.get("channel"):
+            self.add_error("channel", "A set action names no channel.")
+        if kind == RuleAction.Kind.SET and not data.get("field"):
+            self.add_error("field", "Choose the field to set.")
+        if kind == RuleAction.Kind.NOTIFY:
+            data["field"], data["value"] = "", ""
         return data
 
 
@@ -59,14 +58,14 @@ class ConditionFormSet(BaseInlineFormSet):
 
     def clean(self):
         super().clean()
-        self.instance.pending_conditions = tuple(
-            RuleCondition(**{k: form.cleaned_data[k] for k in ("field", "operator", "value")}).spec()
+        self.instance.pending_conditions = [
+            {key: form.cleaned_data[key] for key in ("field", "operator", "value")}
             for form in _kept_forms(self)
-        )
+        ]
 
 
 class ActionFormSet(BaseInlineFormSet):
-    """Refuses a rule whose actions could ever break the assignment rule."""
+    """Checks the whole rule with the validator the API uses (`automation.validation`)."""
 
     def clean(self):
         super().clean()
@@ -76,22 +75,19 @@ class ActionFormSet(BaseInlineFormSet):
         if conditions is None:
             return  # the conditions have errors of their own
         rule = self.instance
-        spec = engine.RuleSpec(
-            id=rule.pk or 0,
-            name=rule.name or "new rule",
-            trigger=rule.trigger,
-            match=rule.match,
-            conditions=conditions,
-            actions=tuple(
-                RuleAction(field=form.cleaned_data["field"], value=form.cleaned_data["value"]).spec()
-                for form in _kept_forms(self)
-            ),
-        )
-        problems = engine.rule_problems(
-            spec, is_allowed=rulebook.is_allowed, sample_assignees=rulebook.sample_assignees()
-        )
-        if problems:
-            raise ValidationError(problems)
+        actions = []
+        for form in _kept_forms(self):
+            data = form.cleaned_data
+            if data["kind"] == RuleAction.Kind.NOTIFY:
+                actions.append({"type": "notify", "channel": data["channel"].name})
+            else:
+                actions.append({"type": "set", "field": data["field"], "value": data["value"]})
+        document = {"name": rule.name, "trigger": rule.trigger, "match": rule.match,
+                    "conditions": conditions, "actions": actions}  # fmt: skip
+        channels = {action["channel"]: True for action in actions if action["type"] == "notify"}
+        errors = validation.rule_errors(document, channels=channels)
+        if errors:
+            raise ValidationError([message for messages in errors.values() for message in messages])
 
 
 class RuleConditionInline(admin.TabularInline):

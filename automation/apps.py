@@ -14,11 +14,13 @@ class AutomationConfig(AppConfig):
     def ready(self):
         from automation import receivers
         from automation.models import Rule, RuleAction, RuleCondition
+        from notifications.models import Channel
         from tickets.signals import after_write, before_write
 
         before_write.connect(receivers.apply_rules, dispatch_uid="automation.apply_rules")
         after_write.connect(receivers.log_firings, dispatch_uid="automation.log_firings")
-        for model in (Rule, RuleCondition, RuleAction):
+        after_write.connect(receivers.queue_notifications, dispatch_uid="automation.queue_notifications")
+        for model in (Rule, RuleCondition, RuleAction, Channel):
             for signal in (post_save, post_delete):
                 signal.connect(
                     receivers.forget_rules_on_change,

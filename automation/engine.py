@@ -3,7 +3,8 @@
 Given a ticket's stored state (None on create), the state a caller proposes
 and the ordered rules, `evaluate` returns the final state and the firings
 that led to it. A rule fires when it is enabled, its trigger matches, its
-conditions hold and its actions change at least one value. Evaluation makes
+conditions hold, and it notifies a channel or its actions change at least
+one value. Evaluation makes
 passes over the rules until a pass fires nothing, and each rule fires at most
 once per save, so rules can chain but never loop.
 """
@@ -24,7 +25,9 @@ OPERATORS = VALUE_OPERATORS + CHANGE_OPERATORS
 # Operators that take no value, and those that take a list.
 VALUELESS_OPERATORS = ("is_empty", "is_not_empty", "changed")
 LIST_OPERATORS = ("in", "not_in")
-TRIGGERS = ("create", "update", "both")
+# Triggers: saves (create, update, or both), and the SLA events the worker's clock raises.
+TRIGGERS = ("create", "update", "both", "sla_at_risk", "sla_breached")
+SAVE_EVENTS = ("create", "update")
 MATCHES = ("all", "any")
 
 
@@ -83,12 +86,14 @@ class RuleSpec:
     actions: tuple[Action, ...] = ()
     stop_processing: bool = False
     enabled: bool = True
+    # Names of the channels its notify actions send to.
+    notify: tuple[str, ...] = ()
 
-    def applies_to(self, creating: bool) -> bool:
-        """True when the rule is on and its trigger covers this kind of save."""
+    def applies_to(self, event: str) -> bool:
+        """True when the rule is on and its trigger covers `event` (`create`, `update`, `sla_*`)."""
         if not self.enabled:
             return False
-        return self.trigger == "both" or self.trigger == ("create" if creating else "update")
+        return self.trigger == event or (self.trigger == "both" and event in SAVE_EVENTS)
 
     def matches(self, stored: Mapping | None, state: Mapping) -> bool:
         """True when the conditions hold (`all` of them or `any`; no conditions = always)."""
@@ -142,14 +147,16 @@ def evaluate(
     rules: Sequence[RuleSpec],
     *,
     is_allowed: Callable[[Mapping], bool] = lambda state: True,
+    event: str | None = None,
 ) -> Outcome:
     """Apply `rules` (in position order) to `proposed`; see the module docstring.
 
     `is_allowed` guards the business rule: a firing whose result it refuses is
-    not applied and is reported in `Outcome.blocked` instead.
+    not applied and is reported in `Outcome.blocked` instead. `event` is what
+    happened (`create` or `update`, the default by `stored`, or an SLA event).
     """
-    creating = stored is None
-    candidates = [rule for rule in rules if rule.applies_to(creating)]
+    event = event or ("create" if stored is None else "update")
+    candidates = [rule for rule in rules if rule.applies_to(event)]
     outcome = Outcome(state=dict(proposed))
     done: set[int] = set()
     fired_in_pass = True
@@ -159,7 +166,7 @@ def evaluate(
             if rule.id in done or not rule.matches(stored, outcome.state):
                 continue
             changes = rule.apply(outcome.state)
-            if not changes:
+            if not changes and not rule.notify:
                 continue
             done.add(rule.id)
             candidate_state = {**outcome.state, **{name: new for name, (_, new) in changes.items()}}
@@ -189,16 +196,16 @@ def rule_problems(
             problems.append(f"Unknown condition field {condition.field!r}.")
         if condition.operator not in OPERATORS:
             problems.append(f"Unknown operator {condition.operator!r}.")
-        problems.extend(_value_problems(condition.field, condition.value, condition.operator))
+        problems.extend(value_problems(condition.field, condition.value, condition.operator))
     for action in rule.actions:
         if action.field not in ACTION_FIELDS:
             problems.append(f"Actions can set only {', '.join(ACTION_FIELDS)}; not {action.field!r}.")
-        problems.extend(_value_problems(action.field, action.value, "is"))
+        problems.extend(value_problems(action.field, action.value, "is"))
     if rule.trigger not in TRIGGERS:
         problems.append(f"Unknown trigger {rule.trigger!r}.")
     if rule.match not in MATCHES:
         problems.append(f"Unknown match {rule.match!r}; use all or any.")
-    if not rule.actions:
+    if not rule.actions and not rule.notify:
         problems.append("A rule needs at least one action.")
     if problems:
         return problems
@@ -211,7 +218,7 @@ def rule_problems(
     return problems
 
 
-def _value_problems(name: str, value, operator: str) -> list[str]:
+def value_problems(name: str, value, operator: str) -> list[str]:
     if name not in ENUM_VALUES or operator in VALUELESS_OPERATORS:
         return []
     values = value if isinstance(value, tuple) else (value,)
@@ -239,7 +246,7 @@ def find_breach(
     befores: list[dict | None] = []
     if rule.trigger in ("create", "both"):
         befores.append(None)
-    if rule.trigger in ("update", "both"):
+    if rule.trigger != "create":
         befores.extend(states)
     for state in states:
         if not is_allowed(state):

@@ -15,6 +15,8 @@ class Rule(models.Model):
         CREATE = "create", "On create"
         UPDATE = "update", "On update"
         BOTH = "both", "On create and update"
+        SLA_AT_RISK = "sla_at_risk", "When the SLA is at risk"
+        SLA_BREACHED = "sla_breached", "When the SLA is breached"
 
     class Match(models.TextChoices):
         ALL = "all", "All conditions"
@@ -23,7 +25,7 @@ class Rule(models.Model):
     name = models.CharField(max_length=100, unique=True)
     position = models.IntegerField(default=100, help_text="Rules run in ascending position (then by id).")
     enabled = models.BooleanField(default=True)
-    trigger = models.CharField(max_length=6, choices=Trigger, default=Trigger.BOTH)
+    trigger = models.CharField(max_length=12, choices=Trigger, default=Trigger.BOTH)
     match = models.CharField(max_length=3, choices=Match, default=Match.ALL)
     stop_processing = models.BooleanField(
         default=False, help_text="When this rule fires, no further rule runs in that save."
@@ -39,7 +41,11 @@ class Rule(models.Model):
         return self.name
 
     def spec(self) -> engine.RuleSpec:
-        """The rule as immutable engine data (uses prefetched conditions and actions)."""
+        """The rule as immutable engine data (uses prefetched conditions, and actions with their channels).
+
+        A notify action to an inactive channel is left out: that channel gets nothing.
+        """
+        actions = list(self.actions.all())
         return engine.RuleSpec(
             id=self.pk,
             name=self.name,
@@ -47,9 +53,12 @@ class Rule(models.Model):
             trigger=self.trigger,
             match=self.match,
             conditions=tuple(c.spec() for c in self.conditions.all()),
-            actions=tuple(a.spec() for a in self.actions.all()),
+            actions=tuple(a.spec() for a in actions if a.kind == RuleAction.Kind.SET),
             stop_processing=self.stop_processing,
             enabled=self.enabled,
+            notify=tuple(
+                a.channel.name for a in actions if a.kind == RuleAction.Kind.NOTIFY and a.channel.active
+            ),
         )
 
 
@@ -83,17 +92,35 @@ class RuleCondition(models.Model):
 
 
 class RuleAction(models.Model):
-    """One action of a rule: set a field to a value."""
+    """One action of a rule: set a field to a value, or notify a channel."""
+
+    class Kind(models.TextChoices):
+        SET = "set", "Set a field"
+        NOTIFY = "notify", "Notify a channel"
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="actions")
-    field = models.CharField(max_length=20, choices=ACTION_FIELD_CHOICES)
+    kind = models.CharField(max_length=6, choices=Kind, default=Kind.SET)
+    field = models.CharField(max_length=20, choices=ACTION_FIELD_CHOICES, blank=True, default="")
     value = models.CharField(max_length=100, blank=True, default="")
+    # PROTECT: a channel that a rule names cannot be deleted (the API answers 409).
+    channel = models.ForeignKey(
+        "notifications.Channel", on_delete=models.PROTECT, null=True, blank=True, related_name="rule_actions"
+    )
 
     class Meta:
         db_table = "automation_rule_actions"
         ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="set", channel__isnull=True)
+                | models.Q(kind="notify", channel__isnull=False, field=""),
+                name="rule_action_kind_matches",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.kind == self.Kind.NOTIFY:
+            return f"notify {self.channel}"
         return f"set {self.field} = {self.value!r}"
 
     def spec(self) -> engine.Action:

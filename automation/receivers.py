@@ -2,14 +2,15 @@
 
 from automation import rulebook
 from automation.logbook import write_logs
+from automation.outbox import queue_rule_notifications
 
 
 def apply_rules(sender, writes, **kwargs):
     """before_write: let the rules route each created or changed ticket before its row is written."""
-    rules = rulebook.current_rules()
+    rules, channels = rulebook.current_rules_and_channels()
     for write in writes:
         if not write.deleting:
-            rulebook.apply_rules(write, rules)
+            rulebook.apply_rules(write, rules, channels=channels)
 
 
 def log_firings(sender, writes, using, **kwargs):
@@ -17,6 +18,11 @@ def log_firings(sender, writes, using, **kwargs):
     write_logs(writes, using=using)
 
 
+def queue_notifications(sender, writes, using, **kwargs):
+    """after_write: one delivery (and its queue row) per notify action of each rule that fired."""
+    queue_rule_notifications(writes, using=using)
+
+
 def forget_rules_on_change(sender, **kwargs):
-    """A rule, condition or action changed: every process reads the rules again."""
+    """A rule, condition, action or channel changed: every process reads the rules again."""
     rulebook.forget_rules()

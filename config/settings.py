@@ -49,7 +49,10 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "tickets",
+    "notifications",
     "automation",
     "intake",
     "dashboard",
@@ -234,6 +237,36 @@ TRIAGE_RULES_CACHE_SECONDS = env_int("TRIAGE_RULES_CACHE_SECONDS", 5)
 TRIAGE_DASHBOARD_REFRESH_SECONDS = env_int("TRIAGE_DASHBOARD_REFRESH_SECONDS", 15, minimum=1)
 TRIAGE_LOG_DIR = Path(env_str("TRIAGE_LOG_DIR", str(BASE_DIR / "test_logs")))
 
+# --- Background work and notifications --------------------------------------
+# The task queue: the database itself (django-tasks' database backend). Its enqueue writes the
+# queue row in the caller's transaction, so a task commits with the ticket write that caused it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Threads of `run_worker` that deliver notifications (each takes one queued task at a time).
+TRIAGE_WORKER_THREADS = env_int("TRIAGE_WORKER_THREADS", 4, minimum=1)
+# How often the retry sweep runs, and how long delivery and finished queue rows are kept.
+TRIAGE_SWEEP_SECONDS = env_int("TRIAGE_SWEEP_SECONDS", 30, minimum=1)
+TRIAGE_RETENTION_DAYS = env_int("TRIAGE_RETENTION_DAYS", 30, minimum=1)
+# Delivery retries: the first wait (doubled each time, with jitter) and the attempts in all.
+TRIAGE_NOTIFY_RETRY_SECONDS = env_int("TRIAGE_NOTIFY_RETRY_SECONDS", 30, minimum=0)
+TRIAGE_NOTIFY_MAX_ATTEMPTS = env_int("TRIAGE_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+# `1` lets channels post over plain http and to private, loopback and link-local addresses.
+TRIAGE_OUTBOUND_ALLOW_PRIVATE = env_bool("TRIAGE_OUTBOUND_ALLOW_PRIVATE", False)
+# Where messages link to tickets, e.g. https://triage.example.com (no link when empty).
+TRIAGE_BASE_URL = env_str("TRIAGE_BASE_URL").rstrip("/")
+# Outgoing mail: SMTP when EMAIL_HOST is set, else printed on the console.
+EMAIL_HOST = env_str("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "triage@localhost")
+
 # --- REST framework -----------------------------------------------------------
 TRIAGE_API_RATE = env_rate("TRIAGE_API_RATE", "600/min")
 TRIAGE_WEBHOOK_RATE = env_rate("TRIAGE_WEBHOOK_RATE", "600/min")
@@ -291,6 +324,9 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # One INFO line per notification sent is noise; the delivery log has every attempt.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # Django logs every 4xx/5xx itself; our request line already says it.
         "django.request": {"level": "ERROR"},
         "triage.requests": {

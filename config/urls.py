@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     re_path(r"^healthz/?$", healthz, name="healthz"),
+    path("", include("notifications.urls")),
+    path("", include("automation.api.urls")),
     path("", include("tickets.api.urls")),
     path("", include("automation.urls")),
     path("", include("intake.urls")),

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard.models import TicketCount
+from notifications.selectors import delivery_counts_last_day
 from qa.selectors import latest_run_summary
 from tickets.api.serializers import TicketSerializer
 from tickets.filters import TicketFilter, start_of_day
@@ -230,6 +231,7 @@ class DashboardNumbers:
     headline: dict
     span: DayRange
     source: str
+    notifications: dict
 
     def as_json(self) -> dict:
         """The `/dashboard/data` answer: the panels' numbers, plus `headline`, `range` and `source`."""
@@ -243,11 +245,12 @@ class DashboardNumbers:
             "headline": self.headline,
             "range": {"first": self.span.first.isoformat(), "last": self.span.last.isoformat()},
             "source": self.source,
+            "notifications": self.notifications,
         }
 
 
 def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> DashboardNumbers:
-    """The numbers of every panel for a valid filter: at most four queries, whatever the ticket count."""
+    """The numbers of every panel for a valid filter: at most five queries, whatever the ticket count."""
     source = count_source(filterset)
     span = chart_range(filterset.form.cleaned_data, today)
     counts = source.grouped()
@@ -272,6 +275,7 @@ def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> Dashb
         },
         span=span,
         source=source.name,
+        notifications=delivery_counts_last_day(),
     )
 
 

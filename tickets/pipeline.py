@@ -82,7 +82,9 @@ class TicketWrite:
     row as it was, read under lock (None when creating), as a dict of
     attribute names; `proposed` the tracked values the writer asked for,
     before any receiver ran. Receivers that change the ticket add an audit
-    entry each to `entries`.
+    entry each to `entries`. `notes` carries what a before_write receiver
+    leaves for an after_write one (keyed by the receiver's app, e.g. the
+    rules that fired, for the notifications they queue).
     """
 
     kind: str
@@ -98,6 +100,8 @@ class TicketWrite:
     stored_state: dict | None = field(init=False, default=None)
     # The tracked values as they will be stored, set once the before_write receivers are done.
     state: dict | None = field(init=False, default=None)
+    # What receivers leave for each other across the two signals (the notify outbox, say).
+    notes: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.stored is not None:

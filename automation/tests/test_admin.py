@@ -36,7 +36,11 @@ def rule_post(name="Outage to NOC", conditions=(), actions=(), **fields):
             }
         )
     for n, (field, value) in enumerate(actions):
-        data.update({f"actions-{n}-field": field, f"actions-{n}-value": value})
+        if field == "notify":  # ("notify", channel id)
+            data.update({f"actions-{n}-kind": "notify", f"actions-{n}-channel": str(value)})
+        else:
+            data.update({f"actions-{n}-kind": "set", f"actions-{n}-field": field})
+            data[f"actions-{n}-value"] = value
     return data
 
 

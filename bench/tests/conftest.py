@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-OWN_SQLITE = ("test_run.py", "test_regression.py", "test_rules.py", "test_alerts.py")
+OWN_SQLITE = ("test_run.py", "test_regression.py", "test_rules.py", "test_alerts.py", "test_notify.py")
 
 
 def pytest_collection_modifyitems(items):

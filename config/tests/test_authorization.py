@@ -13,10 +13,12 @@ answered, in the writer's name.
 from dataclasses import dataclass, field
 
 import pytest
+from django_tasks_db.models import DBTaskResult
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from automation.models import Integration, Rule, RuleAction, RuleCondition, WebhookDelivery
+from notifications.models import Channel, Delivery
 from tickets import roles
 from tickets.models import Ticket
 from tickets.tests.factories import TicketFactory
@@ -45,6 +47,13 @@ class Row:
 API, ALL_ROLES, EVERYONE = (200, 200, 200, 403, 401, 401), (201, 201, 201, 403, 401, 401), (200,) * 6
 ADMIN_ONLY_PAGE, STAFF_PAGE = (200, 403, 302, 302, 302, 302), (200, 200, 302, 302, 302, 302)
 TICKET, RULE = "/api/tickets/{ticket}", "/admin/automation/rule/{rule}/change/"
+# The endpoints beside tickets: analysts read, admins write (and retry, and test), support is refused.
+READ, CREATE = (200, 200, 403, 403, 401, 401), (201, 403, 403, 403, 401, 401)
+CHANGE, DELETE = (200, 403, 403, 403, 401, 401), (204, 403, 403, 403, 401, 401)
+SEND = (202, 403, 403, 403, 401, 401)
+JSON_APIS = ("/api/tickets", "/api/rules", "/api/channels", "/api/notifications")
+NEW_RULE = {"name": "New rule", "actions": [{"type": "set", "field": "assigned_to", "value": "Ops"}]}
+NEW_CHANNEL = {"name": "new", "kind": "email", "target": "ops@example.com"}
 ADMIN_TICKET = "/admin/tickets/ticket/{ticket}"
 
 TABLE = [
@@ -72,6 +81,24 @@ TABLE = [
     # Signed by integrations, not by users: no role or token makes a delivery valid.
     Row("webhook, unsigned", "POST", "/webhook/ticket", (401,) * 6, {"title": "x"}),
     Row("health check", "GET", "/healthz", EVERYONE),
+    Row("worker health (no worker ran)", "GET", "/healthz/worker", (503,) * 6),
+    # Rules, channels and the notifications log.
+    Row("list rules", "GET", "/api/rules", READ),
+    Row("create a rule", "POST", "/api/rules", CREATE, NEW_RULE),
+    Row("read a rule", "GET", "/api/rules/{rule}", READ),
+    Row("replace a rule", "PUT", "/api/rules/{rule}", CHANGE, {**NEW_RULE, "name": "Replaced"}),
+    Row("change a rule", "PATCH", "/api/rules/{rule}", CHANGE, {"enabled": False}),
+    Row("delete a rule", "DELETE", "/api/rules/{rule}", DELETE),
+    Row("list channels", "GET", "/api/channels", READ),
+    Row("create a channel", "POST", "/api/channels", CREATE, NEW_CHANNEL),
+    Row("read a channel", "GET", "/api/channels/{channel}", READ),
+    Row("replace a channel", "PUT", "/api/channels/{channel}", CHANGE, {**NEW_CHANNEL, "name": "renamed"}),
+    Row("change a channel", "PATCH", "/api/channels/{channel}", CHANGE, {"active": False}),
+    Row("delete a channel", "DELETE", "/api/channels/{channel}", DELETE),
+    Row("send a test message", "POST", "/api/channels/{channel}/test", SEND),
+    Row("notifications log", "GET", "/api/notifications", READ),
+    Row("one delivery", "GET", "/api/notifications/{delivery}", READ),
+    Row("retry a delivery", "POST", "/api/notifications/{delivery}/retry", SEND),
     # The dashboard (session for the page; session or token for its feed).
     Row("dashboard", "GET", "/dashboard/", (200, 200, 200, 403, 302, 302), redirect="/accounts/login/"),
     Row("dashboard data", "GET", "/dashboard/data", API),
@@ -88,6 +115,9 @@ TABLE = [
     Row("automation log", "GET", "/admin/automation/automationlog/", STAFF_PAGE, redirect=LOGIN),
     Row("integrations", "GET", "/admin/automation/integration/", ADMIN_ONLY_PAGE, redirect=LOGIN),
     Row("webhook deliveries", "GET", "/admin/automation/webhookdelivery/", ADMIN_ONLY_PAGE, redirect=LOGIN),
+    Row("notification channels", "GET", "/admin/notifications/channel/", STAFF_PAGE, redirect=LOGIN),
+    Row("channel add page", "GET", "/admin/notifications/channel/add/", ADMIN_ONLY_PAGE, redirect=LOGIN),
+    Row("notification deliveries", "GET", "/admin/notifications/delivery/", STAFF_PAGE, redirect=LOGIN),
     Row("users", "GET", "/admin/auth/user/", ADMIN_ONLY_PAGE, redirect=LOGIN),
     Row("tokens", "GET", "/admin/authtoken/tokenproxy/", ADMIN_ONLY_PAGE, redirect=LOGIN),
     Row("regression runs", "GET", "/admin/qa/regressionrun/", STAFF_PAGE, redirect=LOGIN),
@@ -127,6 +157,9 @@ def everything_stored() -> dict[str, list[dict]]:
         "rule_actions": list(RuleAction.objects.order_by("id").values()),
         "integrations": list(Integration.objects.order_by("id").values()),
         "accepted_deliveries": list(WebhookDelivery.objects.filter(outcome="accepted").values()),
+        "channels": list(Channel.objects.order_by("id").values()),
+        "notifications": list(Delivery.objects.order_by("id").values()),
+        "queued_tasks": list(DBTaskResult.objects.order_by("id").values("id", "status", "args_kwargs")),
     }
 
 
@@ -135,7 +168,11 @@ def everything_stored() -> dict[str, list[dict]]:
 def test_the_access_matrix(client_for, row: Row, role: str):
     ticket = TicketFactory(title="Printer on fire", priority="medium", assigned_to="Dana")
     TicketFactory(title="Second ticket")
-    path = row.path.format(ticket=ticket.pk, rule=Rule.objects.order_by("id").first().pk)
+    channel = Channel.objects.create(name="ops", kind="email", target="ops@example.com")
+    delivery = Delivery.objects.create(channel=channel, channel_name="ops", event="test", payload={},
+                                       status="failed", last_error="HTTP 500")  # fmt: skip
+    rule = Rule.objects.order_by("id").first()
+    path = row.path.format(ticket=ticket.pk, rule=rule.pk, channel=channel.pk, delivery=delivery.pk)
     client = client_for(role)
     before = everything_stored()
     response = client.generic(row.method, path, _json(row.body), content_type="application/json")
@@ -145,7 +182,7 @@ def test_the_access_matrix(client_for, row: Row, role: str):
         assert everything_stored() == before  # a refusal (or a re-shown admin form) wrote nothing
     elif row.method != "GET":
         _assert_stored_as_answered(row, role, response, ticket.pk, before)
-    if expected in (401, 403) and path.startswith("/api/tickets"):
+    if expected in (401, 403) and path.startswith(JSON_APIS):
         assert set(response.json()) == {"detail"}
         if expected == 401:
             assert response["WWW-Authenticate"] == "Token"
@@ -156,8 +193,13 @@ def test_the_access_matrix(client_for, row: Row, role: str):
 
 
 def _assert_stored_as_answered(row: Row, role: str, response, ticket_id: int, before: dict) -> None:
-    """An accepted API write: the ticket as stored is the answer, and its first new event names the writer."""
-    assert row.path.startswith("/api/tickets"), row.name
+    """An accepted API write: the ticket as stored is the answer, and its first new event names the writer.
+
+    Writes to the other APIs (rules, channels, notifications) must have changed what is stored.
+    """
+    if not row.path.startswith("/api/tickets"):
+        assert everything_stored() != before, row.name
+        return
     if row.method == "DELETE":
         assert stored_row(ticket_id) is None
         kind = "deleted"
@@ -191,5 +233,11 @@ def test_the_table_covers_every_role_and_the_whole_api(client):
     assert {roles.ADMIN, roles.ANALYST, roles.SUPPORT} <= set(roles.ROLES)
     schema = client.get("/api/schema").json()["paths"]
     documented = {(method.upper(), path) for path, item in schema.items() for method in item}
-    covered = {(row.method, row.path.replace("{ticket}", "{id}")) for row in TABLE}
+    placeholders = ("{ticket}", "{rule}", "{channel}", "{delivery}")
+    covered = set()
+    for row in TABLE:
+        path = row.path
+        for placeholder in placeholders:
+            path = path.replace(placeholder, "{id}")
+        covered.add((row.method, path))
     assert documented <= covered, documented - covered

@@ -216,6 +216,9 @@
   }
 
   function updateHeadline(current) {
+    document.querySelectorAll("[data-notifications]").forEach((node) => {
+      node.textContent = String((current.notifications || {})[node.dataset.notifications] ?? 0);
+    });
     document.querySelectorAll("[data-headline]").forEach((node) => {
       const value = current.headline[node.dataset.headline];
       node.textContent = node.dataset.headline === "median_unresolved_age_days" ? days(value) : String(value);

@@ -77,3 +77,24 @@ def check_ticket_write(request, values: Mapping, ticket: Ticket | None) -> None:
         verb = "change"
     if refused:
         raise PermissionDenied(f"Your role ({role}) may not {verb} {' or '.join(refused)}.")
+
+
+# The roles table of the endpoints beside tickets (rules, channels, the notifications log):
+# who may read, and who may write. Actions that send something (a retry, a test message) are writes.
+READ_ROLES = (roles.ADMIN, roles.ANALYST)
+WRITE_ROLES = (roles.ADMIN,)
+
+
+class ReadWriteRoles(HasRole):
+    """Reading needs one of the view's `read_roles`, anything else one of its `write_roles` (else 403)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        role = request_role(request)
+        reading = request.method in ("GET", "HEAD", "OPTIONS")
+        allowed = view.read_roles if reading else view.write_roles
+        if role not in allowed:
+            verb = "read" if reading else "change"
+            raise PermissionDenied(f"Your role ({role}) may not {verb} this; {' or '.join(allowed)} may.")
+        return True

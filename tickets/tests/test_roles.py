@@ -28,6 +28,7 @@ def test_analysts_work_tickets_and_read_logs_and_rules():
         "automation.view_rule", "automation.view_rulecondition", "automation.view_ruleaction",
         "automation.view_automationlog",  # not integrations or their delivery log: admins' business
         "qa.view_regressionrun", "qa.view_checkresult", "qa.run_regression",
+        "notifications.view_channel", "notifications.view_delivery",  # read channels and the delivery log
     }  # fmt: skip
 
 
