@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "automation",
     "dashboard",
     "qa",
+    "insight",
 ]
 
 MIDDLEWARE = [

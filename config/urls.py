@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("tickets.api.urls")),
     path("", include("automation.urls")),
     path("", include("dashboard.urls")),
+    path("", include("insight.api.urls")),
 ]
