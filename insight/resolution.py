@@ -136,7 +136,9 @@ class LogLinear:
         target = np.log(np.array([example.hours for example in fitting]) + HOURS_OFFSET)
         bias, coefficients = ridge(rows, index, target)
         model = cls(
-            bias, {name: round(float(w), 5) for name, w in zip(vocabulary, coefficients, strict=True)}, [0, 0]
+            round(bias, 5),
+            {name: round(float(w), 5) for name, w in zip(vocabulary, coefficients, strict=True)},
+            [0, 0],
         )
         calibration_target = np.log(np.array([example.hours for example in calibration]) + HOURS_OFFSET)
         predicted = np.array([model.log_hours(example_features(example)) for example in calibration])
@@ -157,7 +159,7 @@ class LogLinear:
         return p50, max(p50, p90)
 
     def parameters(self) -> dict:
-        return {"bias": round(self.bias, 5), "weights": self.weights, "offsets": self.offsets}
+        return {"bias": self.bias, "weights": self.weights, "offsets": self.offsets}
 
 
 def choose_vocabulary(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -159,10 +159,12 @@ def train_and_store(*, now: datetime.datetime | None = None, using: str = "defau
 
 def train_in_child_process(*, using: str = "default") -> TrainingReport:
     """Run `train_and_store` in a fresh process (spawned, so it shares no memory or connection) and wait."""
+    from insight import child_process
+
     database = dict(connections[using].settings_dict)
     context = multiprocessing.get_context("spawn")
     receiving, sending = context.Pipe(duplex=False)
-    process = context.Process(target=_train_in_child, args=(database, sending), daemon=True)
+    process = context.Process(target=child_process.train, args=(database, sending), daemon=True)
     process.start()
     sending.close()
     try:
@@ -173,15 +175,3 @@ def train_in_child_process(*, using: str = "default") -> TrainingReport:
     if process.exitcode != 0 or report is None:
         raise RuntimeError(f"training failed in its child process (exit code {process.exitcode})")
     return report
-
-
-def _train_in_child(database: dict, sending) -> None:
-    """The child's side: set Django up on the parent's database (its test database included) and train."""
-    import django
-
-    django.setup()
-    connections["default"].settings_dict.update(database)
-    try:
-        sending.send(train_and_store())
-    finally:
-        sending.close()
