@@ -6,8 +6,6 @@ class InsightConfig(AppConfig):
 
     name = "insight"
     verbose_name = "Insight"
-    # Analysts read what the scan found and which model is served; support has no admin.
-    role_permissions = {"analyst": ["view_resolutionmodel", "view_anomalyalert"]}
 
     def ready(self):
         from insight.predictions import PREDICTED_RESOLUTION_SCHEMA, predicted_resolution

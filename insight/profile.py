@@ -5,7 +5,7 @@ midnight. The summary table has days, not hours, so the profile is counted
 from the tickets of the last `PROFILE_DAYS` whole days, one index range count
 per hour (the `created_at` index answers each without reading rows). That
 is a bounded amount of work whatever the history, and its result changes
-slowly, so it is kept in the shared cache until the hour ends.
+slowly, so it is kept in the shared cache for an hour.
 """
 
 import datetime

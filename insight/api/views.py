@@ -51,7 +51,16 @@ class AnomaliesView(APIView):
         operation_id="insight_anomalies",
         summary="Tickets created per day, with the expected band and anomalous days",
         parameters=[
-            OpenApiParameter("days", int, description="Days to answer, ending today (1 to 365, default 28).")
+            OpenApiParameter(
+                "days",
+                {
+                    "anyOf": [
+                        {"type": "integer", "minimum": 1, "maximum": MAX_DAYS},
+                        {"type": "string", "maxLength": 0},
+                    ]
+                },
+                description=f"Days ending today, 1 to {MAX_DAYS} (empty or absent: {DEFAULT_DAYS}).",
+            )
         ],
         responses={
             200: ANOMALY_ROW,
