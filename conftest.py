@@ -12,15 +12,19 @@ def _fresh_caches():
     """Every test starts with empty caches and reads the automation rules anew.
 
     A test's rollback can remove rules that this process has cached, so the
-    copy is dropped after each test as well.
+    copy is dropped after each test as well. No resolution model is assumed
+    trained (no query to look for one) until a test trains or asks for one.
     """
     from automation import rulebook
+    from insight import predictions
 
     cache.clear()
     rulebook.forget_rules()
+    predictions.forget(check_now=False)
     yield
     cache.clear()
     rulebook.forget_rules()
+    predictions.forget(check_now=False)
 
 
 def make_user(django_user_model, username: str, role: str | None, **flags):

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "intake",
     "dashboard",
     "qa",
+    "insight",
 ]
 
 MIDDLEWARE = [

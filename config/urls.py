@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("automation.urls")),
     path("", include("intake.urls")),
     path("", include("dashboard.urls")),
+    path("", include("insight.api.urls")),
 ]

@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from dashboard.models import TicketCount
+from insight.volume import anomaly_rows
 from notifications.selectors import delivery_counts_last_day
 from qa.selectors import latest_run_summary
 from tickets.api.serializers import TicketSerializer
@@ -38,7 +39,7 @@ FEED_SIZE = 10
 EARLIEST_DAY = datetime.date(1900, 1, 1)
 LATEST_DAY = datetime.date(9999, 12, 1)
 # Raise when the JSON's shape changes, so browsers drop answers cached under the old shape.
-PAYLOAD_VERSION = 2
+PAYLOAD_VERSION = 3
 
 # How the summary table answers each TicketFilter parameter: a condition on its rows, or None
 # for a parameter that does not change which tickets are counted. The summary answers a query
@@ -226,6 +227,7 @@ class DashboardNumbers:
     by_priority: dict[str, int]
     by_assignee: dict[str, int]
     created_per_day: list[dict]
+    anomalies: list[dict]
     latest: list[Ticket]
     regression: dict | None
     headline: dict
@@ -240,6 +242,7 @@ class DashboardNumbers:
             "by_priority": self.by_priority,
             "by_assignee": self.by_assignee,
             "created_per_day": self.created_per_day,
+            "anomalies": self.anomalies,
             "latest": TicketSerializer(self.latest, many=True).data,
             "regression": self.regression,
             "headline": self.headline,
@@ -263,6 +266,7 @@ def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> Dashb
         by_priority=by_priority,
         by_assignee=dict(loads),
         created_per_day=[{"date": d.isoformat(), "count": counts.by_day.get(d, 0)} for d in span.days()],
+        anomalies=expected_band(filterset.form.cleaned_data, span),
         latest=latest_tickets(filterset, counts.by_day),
         regression=latest_run_summary(),
         headline={
@@ -277,6 +281,22 @@ def dashboard_numbers(filterset: TicketFilter, *, today: datetime.date) -> Dashb
         source=source.name,
         notifications=delivery_counts_last_day(),
     )
+
+
+BAND_KEYS = ("expected", "low", "high", "anomalous")
+
+
+def expected_band(cleaned: dict, span: DayRange) -> list[dict]:
+    """The expected count and its band per day of the chart, and whether the day is anomalous.
+
+    Counted from the summary under the status, priority and assignee filters
+    (the date filters choose the days; the history reaches before them).
+    A filter the summary cannot apply (a search) leaves every value null.
+    """
+    rows = anomaly_rows(span.first, span.last, now=timezone.now(), filters=given(cleaned))
+    if rows is None:
+        return [{"date": d.isoformat(), **dict.fromkeys(BAND_KEYS)} for d in span.days()]
+    return [{"date": row["date"], **{key: row[key] for key in BAND_KEYS}} for row in rows]
 
 
 def latest_tickets(filterset: TicketFilter, per_day: dict[datetime.date, int]) -> list[Ticket]:

@@ -3,11 +3,23 @@
 Faker makes the people, companies and sentences once per run (a few hundred
 calls); each ticket is then composed from those pools with a seeded random
 generator, which is what keeps a million tickets under a minute.
+
+Tickets arrive as an operations team sees them: mostly in office hours, on
+weekdays (weekends are quiet), a little more each week, with days that are
+busier or calmer than usual and, a few days ago, an outage that brought
+more than twice the usual volume. Each ticket takes a realistic time to
+close: hours for high priority, about a day for medium, days for low; longer
+for bugs than for access requests, for teams than for one person, and for
+tickets raised out of hours. A ticket whose time has not come yet is still
+open or in progress.
 """
 
+import bisect
+import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import accumulate
 
 from faker import Faker
 
@@ -33,6 +45,26 @@ TEAMS = ["Network team", "Billing team", "Platform team"]
 PRIORITY_CUM_WEIGHTS = (30, 78, 100)  # of PRIORITIES (low, medium, high): 30%, 48%, 22%
 TEXTS_PER_PRIORITY = 3000
 
+# Arrivals: relative volume per weekday (Monday first) and per local hour.
+WEEKDAY_VOLUME = (1.2, 1.1, 1.05, 1.0, 0.9, 0.35, 0.3)
+HOUR_VOLUME = (
+    0.15, 0.1, 0.1, 0.1, 0.1, 0.15, 0.25, 0.5, 0.9, 1.4, 1.5, 1.4,
+    1.0, 1.3, 1.4, 1.3, 1.2, 0.9, 0.6, 0.45, 0.35, 0.3, 0.25, 0.2,
+)  # fmt: skip
+GROWTH_PER_YEAR = 0.2
+# Day-to-day swings in volume: a day's volume is times e^N(0, DAY_SWING).
+DAY_SWING = 0.08
+# The outage: this many days ago, this many times the usual volume (when the span allows it).
+OUTAGE_DAYS_AGO, OUTAGE_VOLUME = 4, 2.4
+
+# Resolution: median hours to close per priority, times a factor per kind of ticket, for a
+# team, and for a ticket raised out of hours; then log-normal spread.
+MEDIAN_HOURS = {"high": 4.0, "medium": 24.0, "low": 72.0}
+KIND_FACTOR = {"outage": 0.5, "access": 0.4, "billing": 1.0, "bug": 2.5}
+TEAM_FACTOR = 1.5
+OUT_OF_HOURS_FACTOR = 1.8
+RESOLUTION_SPREAD = 0.7
+
 
 @dataclass(frozen=True)
 class DemoTicket:
@@ -47,10 +79,23 @@ class DemoTicket:
 
 
 class DemoData:
-    """A deterministic source of demo tickets for a seed, a time span and a status window."""
+    """A deterministic source of demo tickets for a seed, a time span and a status window.
 
-    def __init__(self, *, seed: int, days: int, total: int, now: datetime, closed_window_days: int):
+    `zone` is the time zone whose office hours and weekdays the arrivals follow.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        days: int,
+        total: int,
+        now: datetime,
+        closed_window_days: int,
+        zone: tzinfo = UTC,
+    ):
         self.seed = seed
+        self.zone = zone
         self.total = max(total, 1)
         faker = Faker("en_US")
         faker.seed_instance(seed)
@@ -70,6 +115,8 @@ class DemoData:
         }
         # Closed tickets are closed inside the regression suite's window, with a day to spare.
         self.closed_window = timedelta(days=max(closed_window_days - 1, 1))
+        self.begin = now - timedelta(days=days)
+        self.arrivals = self._arrival_curve()
 
     def batch(self, start: int, size: int) -> list[DemoTicket]:
         """Tickets start..start+size of the run, oldest first.
@@ -79,21 +126,47 @@ class DemoData:
         same seed still gives the same tickets; ids grow with time.
         """
         self.random = random.Random(f"{self.seed}:{start}")
-        begin = self.now - timedelta(days=self.days)
-        span = (self.now - begin).total_seconds()
-        low = begin + timedelta(seconds=span * start / self.total)
-        width = span * size / self.total
-        offsets = sorted(self.random.random() * width for _ in range(size))
-        return [self._ticket(low + timedelta(seconds=offset)) for offset in offsets]
+        low, width = start / self.total, size / self.total
+        shares = sorted(low + self.random.random() * width for _ in range(size))
+        return [self._ticket(self._arrival_at(share)) for share in shares]
+
+    def _arrival_curve(self) -> list[float]:
+        """The cumulative share of the span's tickets that arrived by the end of each hour of it."""
+        rnd = random.Random(f"{self.seed}:days")
+        hours = math.ceil((self.now - self.begin).total_seconds() / 3600)
+        local_begin = self.begin.astimezone(self.zone)
+        first_day = local_begin.date()
+        swings, volumes = {}, []
+        for hour in range(hours):
+            local = (self.begin + timedelta(hours=hour)).astimezone(self.zone)
+            day = (local.date() - first_day).days
+            if day not in swings:
+                swings[day] = math.exp(rnd.gauss(0, DAY_SWING))
+                if self.days >= 28 and (self.now.astimezone(self.zone).date() - local.date()).days == (
+                    OUTAGE_DAYS_AGO
+                ):
+                    swings[day] *= OUTAGE_VOLUME
+            growth = (1 + GROWTH_PER_YEAR) ** (hour / (24 * 365))
+            volumes.append(WEEKDAY_VOLUME[local.weekday()] * HOUR_VOLUME[local.hour] * swings[day] * growth)
+        total = sum(volumes)
+        return [value / total for value in accumulate(volumes)]
+
+    def _arrival_at(self, share: float) -> datetime:
+        """The moment by which `share` of the span's tickets have arrived."""
+        curve = self.arrivals
+        hour = min(bisect.bisect_left(curve, share), len(curve) - 1)
+        before = curve[hour - 1] if hour else 0.0
+        into_hour = (share - before) / (curve[hour] - before) if curve[hour] > before else 0.0
+        return min(self.begin + timedelta(hours=hour + into_hour), self.now)
 
     def _ticket(self, created_at: datetime) -> DemoTicket:
         rnd = self.random
         priority = rnd.choices(PRIORITIES, cum_weights=PRIORITY_CUM_WEIGHTS)[0]
-        title, description = rnd.choice(self.texts[priority])
-        later, later_at = self._later_change(priority, created_at)
+        title, description, kind = rnd.choice(self.texts[priority])
+        later, later_at = self._later_change(priority, kind, created_at)
         return DemoTicket(title, description, priority, created_at, later, later_at)
 
-    def _text(self, priority: str) -> tuple[str, str]:
+    def _text(self, priority: str) -> tuple[str, str, str]:
         rnd = self.random
         kind = rnd.choices(
             ("outage", "access", "billing", "bug"), weights=(2 if priority == "high" else 1, 3, 2, 3)
@@ -141,27 +214,40 @@ class DemoData:
         description = (
             f"Reported by {person} ({company}). {rnd.choice(self.sentences)} {rnd.choice(self.sentences)}"
         )
-        return title[:200], description
+        return title[:200], description, kind
 
-    def _later_change(self, priority: str, created_at: datetime) -> tuple[dict | None, datetime | None]:
-        """Most tickets move on after creation: picked up by a person, or closed."""
+    def _later_change(
+        self, priority: str, kind: str, created_at: datetime
+    ) -> tuple[dict | None, datetime | None]:
+        """Tickets whose time to close has passed are closed; of the others, most are picked up."""
         rnd = self.random
+        assignee = rnd.choice(self.people + TEAMS) if priority == "medium" and rnd.random() < 0.7 else None
+        hours = self.resolution_hours(priority, kind, assignee, created_at)
+        closed_at = created_at + timedelta(hours=hours)
+        if closed_at <= self.now:
+            # Within the regression suite's status window, however old the ticket.
+            change = {"status": "closed"} | ({"assigned_to": assignee} if assignee else {})
+            return change, max(closed_at, self.now - self.closed_window)
         roll = rnd.random()
         age = self.now - created_at
-        if roll < 0.45:
-            # Closed within the status window (and after it was created).
-            earliest = max(created_at, self.now - self.closed_window)
-            when = earliest + (self.now - earliest) * rnd.random()
-            change = {"status": "closed"}
-            if priority == "medium" and rnd.random() < 0.7:
-                change["assigned_to"] = rnd.choice(self.people + TEAMS)
-            return change, when
-        if roll < 0.70 and priority != "high":
+        if roll < 0.55 and priority != "high":
             # Picked up by a person or team and put in progress.
             when = created_at + min(age, timedelta(hours=48)) * rnd.random()
             return {"status": "in_progress", "assigned_to": rnd.choice(self.people + TEAMS)}, when
-        if roll < 0.78 and priority == "high":
+        if roll < 0.30 and priority == "high":
             # Handed from the Senior Analyst on call to a named person.
             when = created_at + min(age, timedelta(hours=12)) * rnd.random()
             return {"assigned_to": rnd.choice(self.people)}, when
         return None, None
+
+    def resolution_hours(self, priority: str, kind: str, assignee: str | None, created_at: datetime) -> float:
+        """Hours from creation to closing: the priority's median, times the ticket's factors, spread."""
+        local = created_at.astimezone(self.zone)
+        out_of_hours = local.weekday() >= 5 or not 8 <= local.hour < 18
+        median = (
+            MEDIAN_HOURS[priority]
+            * KIND_FACTOR[kind]
+            * (TEAM_FACTOR if assignee in TEAMS else 1.0)
+            * (OUT_OF_HOURS_FACTOR if out_of_hours else 1.0)
+        )
+        return median * math.exp(self.random.gauss(0, RESOLUTION_SPREAD))

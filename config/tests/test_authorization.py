@@ -102,6 +102,7 @@ TABLE = [
     # The dashboard (session for the page; session or token for its feed).
     Row("dashboard", "GET", "/dashboard/", (200, 200, 200, 403, 302, 302), redirect="/accounts/login/"),
     Row("dashboard data", "GET", "/dashboard/data", API),
+    Row("volume anomalies", "GET", "/api/insight/anomalies", API),
     # Django admin (session): analysts work tickets and read rules and logs; support has no admin.
     Row("admin index", "GET", "/admin/", STAFF_PAGE, redirect=LOGIN),
     Row("tickets changelist", "GET", "/admin/tickets/ticket/", STAFF_PAGE, lists=True, redirect=LOGIN),

@@ -109,6 +109,25 @@
     };
   }
 
+  /* The expected band (high, then low filled up to it) and the anomalous days, marked on the count line. */
+  function bandOf(current) {
+    const band = current.anomalies || [];
+    const radius = current.created_per_day.length > 60 ? 0 : 3;
+    return {
+      high: band.map((point) => point.high),
+      low: band.map((point) => point.low),
+      pointColours: band.map((point) => (point.anomalous ? colour("anomaly") : colour("per-day"))),
+      pointRadii: band.map((point) => (point.anomalous ? 6 : radius)),
+    };
+  }
+
+  function bandDataset(label, values, fill) {
+    return {
+      label: label, data: values, fill: fill, pointRadius: 0, borderWidth: 0, tension: 0.2,
+      backgroundColor: colour("band"), borderColor: colour("band"),
+    };
+  }
+
   function assigneeSeries(current) {
     const entries = assigneeEntries(current.by_assignee);
     const shown = entries.slice(0, MAX_ASSIGNEE_BARS);
@@ -147,11 +166,18 @@
           borderColor: colour("per-day"),
           backgroundColor: colour("per-day"),
           tension: 0.2,
-          pointRadius: data.created_per_day.length > 60 ? 0 : 3,
-        }],
+          pointRadius: bandOf(data).pointRadii,
+          pointBackgroundColor: bandOf(data).pointColours,
+          pointBorderColor: bandOf(data).pointColours,
+        },
+        bandDataset("Expected, high", bandOf(data).high, false),
+        bandDataset("Expected, low", bandOf(data).low, "-1")],
       },
       options: {
-        plugins: { legend: { display: false } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { filter: (item) => item.datasetIndex === 0 || item.raw !== null },
+        },
         scales: { y: countAxis(), x: { ticks: { autoSkip: true, maxRotation: 0 } } },
       },
     }),
@@ -189,7 +215,12 @@
       chart.update();
     };
     setSeries(charts.status, statusSeries(current));
-    charts.days.data.datasets[0].pointRadius = current.created_per_day.length > 60 ? 0 : 3;
+    const band = bandOf(current);
+    Object.assign(charts.days.data.datasets[0], {
+      pointRadius: band.pointRadii, pointBackgroundColor: band.pointColours, pointBorderColor: band.pointColours,
+    });
+    charts.days.data.datasets[1].data = band.high;
+    charts.days.data.datasets[2].data = band.low;
     setSeries(charts.days, daySeries(current));
     setSeries(charts.priority, prioritySeries(current));
     const assignees = assigneeSeries(current);
@@ -210,7 +241,9 @@
     fillTable("by_status", STATUSES.map((value) => [config.statusLabels[value], current.by_status[value] || 0]));
     fillTable("by_priority", PRIORITIES.map((value) => [config.priorityLabels[value], current.by_priority[value] || 0]));
     fillTable("by_assignee", assigneeEntries(current.by_assignee).map(([name, count]) => [name || "Unassigned", count]));
-    fillTable("created_per_day", current.created_per_day.map((point) => [point.date, point.count]));
+    const unusual = new Set((current.anomalies || []).filter((point) => point.anomalous).map((point) => point.date));
+    fillTable("created_per_day", current.created_per_day.map((point) =>
+      [point.date, point.count + (unusual.has(point.date) ? " (unusual)" : "")]));
     const range = document.querySelector("[data-range]");
     range.textContent = current.range.first + " to " + current.range.last;
   }

@@ -105,6 +105,7 @@ class Command(BaseCommand):
             total=count,
             now=timezone.now(),
             closed_window_days=settings.TRIAGE_STATUS_WINDOW_DAYS,
+            zone=timezone.get_default_timezone(),
         )
         # Every id is taken up front, so batch i gets the same ids whichever
         # process writes it: the same seed always gives the same tickets.
