@@ -13,12 +13,14 @@ import dataclasses
 import datetime
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 
 from django.db import connections
 from django.utils import timezone
 
-from automation import engine
+from automation import engine, validation
 from automation.rulebook import is_allowed
+from notifications.models import Channel
 from tickets.fields import TRACKED_FIELDS
 from tickets.models import Ticket, TicketEvent
 
@@ -34,6 +36,31 @@ class NotBacktestable(ValueError):
     def __init__(self, field: str, message: str):
         super().__init__(message)
         self.field = field
+
+
+def spec_from_json(document: Mapping) -> engine.RuleSpec:
+    """A rule in the API's JSON shape (already validated) as the engine's data, to be backtested.
+
+    A notify action to an inactive channel is left out, as a saved rule's
+    would be: that channel would get nothing.
+    """
+    actions = document.get("actions", [])
+    names = [action["channel"] for action in actions if action.get("type") == "notify"]
+    active = set(Channel.objects.filter(name__in=names, active=True).values_list("name", flat=True))
+    return engine.RuleSpec(
+        id=0,
+        name=document.get("name") or "Backtested rule",
+        trigger=document.get("trigger", "both"),
+        match=document.get("match", "all"),
+        conditions=tuple(validation.condition_spec(c) for c in document.get("conditions", [])),
+        actions=tuple(
+            engine.Action(action["field"], str(action["value"]).strip())
+            for action in actions
+            if action.get("type", "set") == "set"
+        ),
+        stop_processing=bool(document.get("stop_processing", False)),
+        notify=tuple(dict.fromkeys(name for name in names if name in active)),
+    )
 
 
 def channels_notified(rule: engine.RuleSpec) -> tuple[str, ...]:
