@@ -49,6 +49,7 @@ def test_the_change_form_links_to_the_backtest_which_shows_the_apis_figures(
     url = reverse("admin:automation_rule_backtest", args=[outage_rule.pk])
     assert url in change.content.decode()
     before = stored_rows()
+    assert client.get(url).context["result"] is None  # the form first, 30 days filled in
     page = client.get(url, {"days": 7})
     assert page.status_code == 200
     result = page.context["result"]
