@@ -8,7 +8,9 @@ class InsightConfig(AppConfig):
     verbose_name = "Insight"
 
     def ready(self):
+        from insight import jobs
         from insight.predictions import PREDICTED_RESOLUTION_SCHEMA, predicted_resolution
         from tickets.extensions import add_ticket_field
 
         add_ticket_field("predicted_resolution", predicted_resolution, schema=PREDICTED_RESOLUTION_SCHEMA)
+        jobs.register()  # the hourly anomaly scan, the daily training

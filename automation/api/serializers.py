@@ -1,8 +1,9 @@
 """A rule as JSON: types checked here, meaning checked by `automation.validation` (shared with the admin)."""
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
-from automation import engine, validation
+from automation import backtest, engine, validation
 from automation.models import Rule
 from automation.services import rule_json
 from notifications.api.serializers import StrictBooleanField
@@ -116,3 +117,60 @@ class RuleSerializer(serializers.Serializer):
 
     def to_representation(self, rule: Rule) -> dict:
         return rule_json(rule)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number and nothing else: DRF would take `"7"`, `7.0` or `true` too."""
+
+    default_error_messages = {"invalid": "Must be a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BacktestRuleSerializer(RuleSerializer):
+    """A rule to backtest: as for saving, but its name is free (it may be a saved rule's) and optional,
+    and only rules triggered on create can be replayed."""
+
+    name = StrictCharField(max_length=100, required=False, allow_blank=True)
+    trigger = StrictChoiceField(
+        choices=backtest.BACKTESTED_TRIGGERS,
+        required=False,
+        error_messages={
+            "invalid_choice": "Only rules triggered on create (create or both) can be backtested, "
+            "not {input}."
+        },
+        help_text="`create` or `both` (the default): the backtest replays creations.",
+    )
+
+    def validate_name(self, value: str) -> str:
+        return value.strip()
+
+
+class BacktestRequestSerializer(serializers.Serializer):
+    """`POST /api/rules/backtest`: a rule (its JSON without id) and the days of history to replay it over."""
+
+    rule = BacktestRuleSerializer()
+    days = StrictIntegerField(
+        min_value=1,
+        max_value=backtest.MAX_DAYS,
+        help_text="Tickets created in the last N days (the window ends now).",
+    )
+
+
+def backtest_errors(errors) -> dict[str, list[str]]:
+    """The errors keyed as the rule API keys them: the rule's own keys at the top, then `rule`, `days`."""
+    flat: dict[str, list[str]] = {}
+    rule = errors.get("rule")
+    if isinstance(rule, dict):
+        for key, value in rule.items():
+            name = "rule" if key == api_settings.NON_FIELD_ERRORS_KEY else key
+            flat.setdefault(name, []).extend(_sentences(value))
+    elif rule:
+        flat["rule"] = list(_sentences(rule))
+    for key, value in errors.items():
+        if key != "rule":
+            flat.setdefault(key, []).extend(_sentences(value))
+    return flat

@@ -2,7 +2,7 @@
 
 from django.urls import re_path
 
-from automation.api.views import RuleViewSet
+from automation.api.views import RuleBacktestView, RuleViewSet
 
 rules = RuleViewSet.as_view({"get": "list", "post": "create"})
 rule = RuleViewSet.as_view(
@@ -11,5 +11,7 @@ rule = RuleViewSet.as_view(
 
 urlpatterns = [
     re_path(r"^api/rules/?$", rules, name="rule-list"),
+    # Before the rule's own path, which would take "backtest" for an id.
+    re_path(r"^api/rules/backtest/?$", RuleBacktestView.as_view(), name="rule-backtest"),
     re_path(r"^api/rules/(?P<pk>[^/]+)/?$", rule, name="rule-detail"),
 ]

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from automation.backtest import NotBacktestable, backtest_rule
+from automation.backtest import NotBacktestable, backtest_rule, fields_read, proposals_since
 from automation.engine import Action, Condition, RuleSpec
 from automation.models import AutomationLog
 from tickets.models import Ticket, TicketEvent
@@ -104,3 +104,19 @@ def test_days_must_be_from_1_to_365(days):
     with pytest.raises(NotBacktestable) as refused:
         backtest_rule(rule(), days=days)
     assert refused.value.field == "days"
+
+
+def test_only_the_fields_a_rule_looks_at_are_read_the_others_are_empty():
+    (ticket,) = create_tickets(
+        {"title": "Disk full", "description": "A long story", "priority": "low", "created_at": ago(1)}
+    )
+    candidate = rule(Condition("title", "contains", "disk"), actions=(Action("priority", "high"),))
+    assert fields_read(candidate) == ("title", "status", "priority", "assigned_to")
+    window = (ago(2), timezone.now())
+    ((ticket_id, everything),) = proposals_since(*window)
+    ((_, read),) = proposals_since(*window, fields=fields_read(candidate))
+    assert ticket_id == ticket.pk and everything["description"] == "A long story"
+    assert read == {**everything, "description": "", "external_id": "", "external_url": ""}
+    assert (read["title"], read["priority"], read["assigned_to"]) == ("Disk full", "low", "")
+    with pytest.raises(ValueError, match="not ticket fields"):
+        list(proposals_since(*window, fields=("colour",)))
